@@ -1,0 +1,350 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit findings: pure functions of a HostState (see _netstate). No I/O here.
+
+Findings follow interface kinds and master/port relations, never names like ``eno*`` or ``team0``.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
+    BOND_MODES_PROMISC_ACTIVE_ONLY,
+    NET_ADDR_SET,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import (
+    FORWARDING_SPLIT_VERSION,
+    forwarding_key_for,
+    honoured_forwarding_keys,
+    ignored_forwarding_keys,
+    legacy_forwarding_families,
+    network_file_matches_name,
+    parse_boolean,
+)
+
+CHECKS = ("promisc", "bridge_mac", "forwarding", "networkd", "capture")
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+ZERO_MAC = "00:00:00:00:00:00"
+
+FINDING_IDS = {
+    "lag_port_not_promisc": "promisc",
+    "bridge_mac_inherited": "bridge_mac",
+    "interface_forwarding_off": "forwarding",
+    "global_forwarding_off": "forwarding",
+    "networkd_forwarding_key_ignored": "networkd",
+    "networkd_forwarding_forced_off": "networkd",
+    "capture_any_duplicates": "capture",
+    "host_file_unreadable": None,  # attributed to the check that needed the file
+}
+
+
+@dataclass
+class Finding:
+    id: str
+    check: str
+    severity: str
+    interface: Optional[str]
+    current: Any
+    expected: Any
+    remediation: str
+    why: str
+
+    def to_dict(self):
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------------------
+# promisc
+
+
+def lag_port_promisc_findings(state, strict=False):
+    findings = []
+    for lag in state.lags():
+        bridge = state.links.get(lag.master) if lag.master else None
+        if bridge is None or bridge.kind != "bridge":
+            continue
+        active_only = lag.bond is not None and lag.bond.mode in BOND_MODES_PROMISC_ACTIVE_ONLY
+        for port_name in lag.ports:
+            port = state.links[port_name]
+            if port.effective_promisc:
+                continue
+            current = {
+                "effective_promisc": False,
+                "promisc_flag": port.promisc_flag,
+                "promiscuity": port.promiscuity,
+                "sysfs_flags_promisc": port.sysfs_promisc,
+                "lag": lag.name,
+                "lag_kind": lag.kind,
+                "bond_mode": lag.bond.mode if lag.bond else None,
+                "bridge": bridge.name,
+            }
+            remediation = "ip link set dev %s promisc on  # persist with hostnet.dockerhost.port_promisc" % port.name
+            if active_only and port.name != lag.bond.active_slave:
+                findings.append(Finding(
+                    "lag_port_not_promisc", "promisc", "error" if strict else "info", port.name,
+                    dict(current, slave_state=port.slave_state, active_slave=lag.bond.active_slave),
+                    {"effective_promisc": True}, remediation,
+                    "In %s mode the bond makes only its active slave promiscuous; this backup slave becomes "
+                    "promiscuous when it takes over, so frames for container MACs on %s are not dropped until then."
+                    % (lag.bond.mode, bridge.name)))
+                continue
+            findings.append(Finding(
+                "lag_port_not_promisc", "promisc", "error", port.name, current, {"effective_promisc": True},
+                remediation,
+                "%s is a port of %s %s under bridge %s but does not receive frames for other MACs, so traffic "
+                "to containers on %s is dropped (running tcpdump 'fixes' it by turning promisc on)."
+                % (port.name, lag.kind, lag.name, bridge.name, bridge.name)))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------------
+# bridge_mac
+
+
+def ports_by_mac(state, bridge):
+    """The bridge's ports with a MAC, lowest first: the kernel compares MACs bytewise (memcmp)."""
+    ports = [state.links[name] for name in bridge.ports if state.links[name].mac]
+    return sorted(ports, key=lambda link: bytes.fromhex(link.mac.replace(":", "")))
+
+
+def stable_mac_for(state, bridge):
+    """The MAC a bridge should keep: its current one unless it came from a veth, then a non-veth port's."""
+    ports = ports_by_mac(state, bridge)
+    holder = next((p for p in ports if p.mac == bridge.mac), None)
+    if holder is None or holder.kind != "veth":
+        return bridge.mac
+    uplink = next((p for p in ports if p.kind != "veth"), None)
+    return uplink.mac if uplink else bridge.mac
+
+
+def bridge_mac_findings(state):
+    findings = []
+    for bridge in state.bridges():
+        if bridge.addr_assign_type == NET_ADDR_SET:
+            continue
+        ports = ports_by_mac(state, bridge)
+        if not ports:
+            continue
+        lowest = ports[0]
+        flips_to = ports[1].mac if len(ports) > 1 else ZERO_MAC
+        churny = lowest.kind == "veth"
+        findings.append(Finding(
+            "bridge_mac_inherited", "bridge_mac", "error" if churny else "warning", bridge.name,
+            {
+                "mac": bridge.mac,
+                "addr_assign_type": bridge.addr_assign_type,
+                "lowest_port": lowest.name,
+                "lowest_port_kind": lowest.kind,
+                "lowest_port_mac": lowest.mac,
+                "mac_if_lowest_port_leaves": flips_to,
+            },
+            {"addr_assign_type": NET_ADDR_SET},
+            "ip link set dev %s address %s  # persist with hostnet.dockerhost.bridge_mac"
+            % (bridge.name, stable_mac_for(state, bridge)),
+            "%s has no MAC of its own, so it takes the lowest MAC of its ports (now %s of %s) and changes to %s "
+            "when that port leaves; neighbours keep the old MAC in their ARP caches and traffic to the gateway "
+            "is lost%s." % (bridge.name, lowest.mac, lowest.name, flips_to,
+                            " - here a container veth, so every container start or stop can flip it" if churny
+                            else "")))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------------
+# forwarding
+
+
+def container_traffic_interfaces(state):
+    """Interfaces that carry routed container traffic: Docker bridges, bridges with veth ports, uplinks."""
+    names = set(state.docker.bridges) | set(state.default_route_interfaces)
+    for bridge in state.bridges():
+        if bridge.master is None and any(state.links[p].kind == "veth" for p in bridge.ports):
+            names.add(bridge.name)
+    return sorted(n for n in names if n in state.links)
+
+
+def forwarding_findings(state):
+    findings = []
+    if state.docker.present and state.ip_forward is False:
+        findings.append(Finding(
+            "global_forwarding_off", "forwarding", "error", None,
+            {"net.ipv4.ip_forward": 0}, {"net.ipv4.ip_forward": 1},
+            "sysctl -w net.ipv4.ip_forward=1 && echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-docker-forwarding.conf",
+            "This is a Docker host but the kernel does not route between interfaces, so containers on bridge "
+            "networks cannot reach anything beyond the host."))
+    families = (("ipv4", state.ip_forward, "forwarding_ipv4"), ("ipv6", state.ipv6_forwarding, "forwarding_ipv6"))
+    for name in container_traffic_interfaces(state):
+        link = state.links[name]
+        for family, host_forwards, attr in families:
+            if host_forwards and getattr(link, attr) is False:
+                sysctl = "net.%s.conf.%s.forwarding" % (family, name.replace(".", "/"))
+                findings.append(Finding(
+                    "interface_forwarding_off", "forwarding", "error", name,
+                    {sysctl: 0, "family": family}, {sysctl: 1},
+                    "sysctl -w %s=1  # persist with hostnet.dockerhost.networkd_forwarding or your backend" % sysctl,
+                    "The host forwards %s but %s does not, so routed container traffic entering through %s is "
+                    "dropped (systemd-networkd resets this per link when its .network lacks the forwarding key)."
+                    % (family, name, name)))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------------
+# networkd
+
+
+def _links_using(state, unit):
+    recorded = sorted(name for name, path in state.networkd.link_network_file.items() if path == unit.path)
+    if recorded or state.networkd.running:
+        return recorded
+    entries = [(e[0], e[1], e[2], e[4]) for e in unit.entries]
+    return sorted(name for name in state.links if network_file_matches_name(entries, name))
+
+
+def _enables_forwarding(key, value):
+    if key == "IPForward":
+        return bool(legacy_forwarding_families(value))
+    return parse_boolean(value) is True
+
+
+def _disables_forwarding(key, value):
+    if key == "IPForward":
+        return parse_boolean(value) is False
+    return parse_boolean(value) is False
+
+
+def networkd_findings(state):
+    networkd = state.networkd
+    version = networkd.version
+    if not networkd.installed or version is None:
+        return []
+    findings = []
+    carriers = set(container_traffic_interfaces(state))
+    ignored = ignored_forwarding_keys(version)
+    honoured = honoured_forwarding_keys(version)
+    for unit in networkd.network_files:
+        network = [e for e in unit.entries if e[0] == "Network"]
+        has_honoured = any(e[1] in honoured for e in network)
+        users = _links_using(state, unit)
+        interface = users[0] if len(users) == 1 else None
+        for _section, key, value, path, lineno in network:
+            where = {"file": path, "line": lineno, "key": key, "value": value, "systemd_version": version,
+                     "network_file": unit.path, "applies_to": users}
+            if key in ignored:
+                lost_intent = _enables_forwarding(key, value) and not has_honoured
+                wanted = ["IPv4Forwarding", "IPv6Forwarding"] if key == "IPForward" else ["IPForward"]
+                findings.append(Finding(
+                    "networkd_forwarding_key_ignored", "networkd", "error" if lost_intent else "warning", interface,
+                    where, {"keys": wanted},
+                    "In %s replace '%s=%s' by %s (a drop-in %s.d/*.conf works), then 'networkctl reload'; "
+                    "or run hostnet.dockerhost.networkd_forwarding"
+                    % (path, key, value, " and ".join("%s=%s" % (w, value) for w in wanted), unit.path),
+                    "systemd %d %s %s= in .network files, so this line has no effect%s."
+                    % (version, "deprecated and ignores" if version >= FORWARDING_SPLIT_VERSION else "does not know",
+                       key, " and the links it matches lose forwarding" if lost_intent else "")))
+            elif key in honoured and _disables_forwarding(key, value):
+                hits = sorted(set(users) & carriers)
+                findings.append(Finding(
+                    "networkd_forwarding_forced_off", "networkd", "error" if hits else "warning", interface,
+                    dict(where, container_traffic_interfaces=hits), {key: "yes"},
+                    "Set %s=yes in %s (or a drop-in) and run 'networkctl reload'" % (key, path),
+                    "This .network turns forwarding off on the links it matches%s."
+                    % (", which carry container traffic" if hits else "")))
+    if version >= FORWARDING_SPLIT_VERSION:
+        for conf in networkd.networkd_conf:
+            for _section, key, value, path, lineno in (e for e in conf.entries if e[0] == "Network"):
+                if key in ("IPv4Forwarding", "IPv6Forwarding") and parse_boolean(value) is False:
+                    findings.append(Finding(
+                        "networkd_forwarding_forced_off", "networkd", "error", None,
+                        {"file": path, "line": lineno, "key": key, "value": value, "systemd_version": version},
+                        {key: "(unset) or yes"},
+                        "Remove '%s=%s' from %s (or override it in /etc/systemd/networkd.conf.d/), then "
+                        "'networkctl reload'" % (key, value, path),
+                        "networkd.conf [Network] %s=no forces forwarding off on every link networkd manages, "
+                        "whatever the .network files say." % key))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------------
+# capture
+
+
+def capture_findings(state):
+    findings = []
+    for lag in state.lags():
+        if not lag.ports:
+            continue
+        stack = list(lag.ports) + [lag.name]
+        upper = state.links.get(lag.master) if lag.master else None
+        while upper is not None:
+            stack.append(upper.name)
+            upper = state.links.get(upper.master) if upper.master else None
+        findings.append(Finding(
+            "capture_any_duplicates", "capture", "info", lag.name,
+            {"layers": stack}, {"capture_interface": lag.name},
+            "tcpdump -i %s ...  # one copy of each frame; -i <port> for one physical link" % lag.name,
+            "'tcpdump -i any' sees each frame once on the port (%s) and again on every layer above it (%s), "
+            "which Wireshark shows as duplicates, retransmissions and out-of-order segments - not a fault."
+            % ("/".join(lag.ports), " -> ".join(stack[len(lag.ports):]))))
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------------
+# host files
+
+
+def file_problem_findings(state):
+    findings = []
+    for problem in state.file_problems:
+        check = "networkd" if "systemd" in problem.path else "forwarding"
+        findings.append(Finding(
+            "host_file_unreadable", check, "warning", None,
+            {"file": problem.path, "error": problem.error}, {"file": "readable"},
+            "Check the file: ls -l %s; fix its syntax or permissions" % problem.path,
+            "The audit could not read this file, so the %s check may miss faults it would reveal." % check))
+    return findings
+
+
+_CHECK_FUNCTIONS = {
+    "promisc": lambda state, strict: lag_port_promisc_findings(state, strict),
+    "bridge_mac": lambda state, strict: bridge_mac_findings(state),
+    "forwarding": lambda state, strict: forwarding_findings(state),
+    "networkd": lambda state, strict: networkd_findings(state),
+    "capture": lambda state, strict: capture_findings(state),
+}
+
+
+def sort_key(finding):
+    return (SEVERITY_RANK[finding.severity], finding.check, finding.interface or "", finding.id)
+
+
+def audit(state, checks=CHECKS, strict=False, include=None, exclude=None):
+    """All findings for ``state``: only the selected checks, only interfaces in include / not in exclude."""
+    findings = []
+    for check in checks:
+        findings.extend(_CHECK_FUNCTIONS[check](state, strict))
+    findings.extend(f for f in file_problem_findings(state) if f.check in checks)
+    if include:
+        findings = [f for f in findings if f.interface is None or f.interface in include]
+    if exclude:
+        findings = [f for f in findings if f.interface not in exclude]
+    return sorted(findings, key=sort_key)
+
+
+def summarize(findings):
+    summary = {severity: 0 for severity in SEVERITIES}
+    for finding in findings:
+        summary[finding.severity] += 1
+    return summary
+
+
+def is_compliant(findings):
+    return not any(f.severity in ("error", "warning") for f in findings)
+
+
+__all__ = ["CHECKS", "SEVERITIES", "FINDING_IDS", "Finding", "audit", "summarize", "is_compliant",
+           "forwarding_key_for", "stable_mac_for", "container_traffic_interfaces"]

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation of user input shared by every module. Pure functions."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+
+# IFNAMSIZ is 16 including the terminating NUL.
+IFNAME_MAX_BYTES = 15
+_FORBIDDEN_IFNAME_CHARS = set("/:") | set(" \t\n\r\v\f")
+
+
+def interface_name_problem(name):
+    """Return why ``name`` cannot be a Linux interface name, or None when it can."""
+    if not isinstance(name, str):
+        return "is not a string"
+    if name in ("", ".", ".."):
+        return "is empty, '.' or '..'"
+    if len(name.encode("utf-8")) > IFNAME_MAX_BYTES:
+        return "is longer than %d bytes" % IFNAME_MAX_BYTES
+    bad = sorted(set(name) & _FORBIDDEN_IFNAME_CHARS)
+    if bad:
+        return "contains %s" % ", ".join(repr(c) for c in bad)
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "contains a control character"
+    return None
+
+
+def validate_interface_names(option, names):
+    """Raise InvalidInput naming ``option`` and every bad name; return the names as a list."""
+    names = list(names or [])
+    problems = []
+    for name in names:
+        problem = interface_name_problem(name)
+        if problem:
+            problems.append("%r %s" % (name, problem))
+    if problems:
+        raise InvalidInput(
+            "%s: invalid interface name(s): %s. A Linux interface name is 1-%d bytes with no '/', ':' or "
+            "whitespace and is not '.' or '..'." % (option, "; ".join(problems), IFNAME_MAX_BYTES),
+            option=option,
+        )
+    return names
+
+
+def validate_choices(option, values, valid):
+    """Raise InvalidInput when a value of list option ``option`` is not one of ``valid``."""
+    values = list(values or [])
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise InvalidInput(
+            "%s: unknown value(s) %s; valid values are: %s"
+            % (option, ", ".join(repr(v) for v in unknown), ", ".join(sorted(valid))),
+            option=option,
+        )
+    return values
+
+
+def validate_known_interfaces(option, names, known):
+    """Raise InvalidInput when ``names`` mentions interfaces the host does not have."""
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        listed = sorted(known)
+        shown = ", ".join(listed[:40]) + (" ... (%d in all)" % len(listed) if len(listed) > 40 else "")
+        raise InvalidInput(
+            "%s: no such interface on this host: %s. Interfaces present: %s"
+            % (option, ", ".join(repr(n) for n in unknown), shown),
+            option=option,
+        )
+    return names
