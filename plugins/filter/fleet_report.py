@@ -254,16 +254,16 @@ def _hosts_from_findings(raw_findings, where):
     return audits
 
 
-def _read_fleet(fleet, what="fleet"):
+def _read_fleet(fleet):
     """Return a list of _HostAudit sorted by host, from a fleet dict or a flat list of findings."""
     if isinstance(fleet, Mapping):
         audits = [_host_from_result(str(host), result) for host, result in fleet.items()]
     elif isinstance(fleet, (list, tuple)):
-        audits = _hosts_from_findings(fleet, what)
+        audits = _hosts_from_findings(fleet, "findings")
     else:
         raise FleetInputError(
-            "%s: expected a fleet dict {hostname: netstate_info result} or a list of findings, got %s"
-            % (what, _type_name(fleet))
+            "fleet: expected a fleet dict {hostname: netstate_info result} or a list of findings, got %s"
+            % _type_name(fleet)
         )
     return sorted(audits, key=lambda audit: audit.host)
 
