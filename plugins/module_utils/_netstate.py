@@ -124,7 +124,9 @@ NETWORKD_CONF_DROPIN_DIRS = (
 NETWORKD_LINK_STATE_DIR = "/run/systemd/netif/links"
 SUBPROCESS_TIMEOUT = 10
 DUMP_ATTEMPTS = 5
-_VANISHED_ERRNOS = (errno.ENOENT, errno.ENODEV, errno.ENXIO)
+# ENOENT: the sysfs directory is gone. EINVAL: net-sysfs answers reads of a device that is being
+# unregistered with -EINVAL (netdev_show: !dev_isalive), seen with container churn on 6.x kernels.
+_VANISHED_ERRNOS = (errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EINVAL)
 
 _NLA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
