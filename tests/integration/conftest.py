@@ -1,0 +1,130 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Real-kernel fast tier: throwaway network namespaces on the local kernel, the module run by ansible-playbook.
+
+Every namespace a test creates is deleted in the fixture's teardown, also when the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+COLLECTIONS = REPO / ".build" / "collections"
+
+AUDIT_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Audit
+      hostnet.dockerhost.netstate_info: "{{ hostnet_args }}"
+      register: __result
+      ignore_errors: true
+    - name: Save the result
+      ansible.builtin.copy:
+        content: "{{ __result | to_json }}"
+        dest: "{{ hostnet_out }}"
+        mode: "0600"
+      check_mode: false
+"""
+
+
+def _ensure_collection_path():
+    link = COLLECTIONS / "ansible_collections" / "hostnet" / "dockerhost"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(REPO)
+
+
+def run(argv, check=True, **kwargs):
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    kwargs.setdefault("text", True)
+    proc = subprocess.run(argv, check=False, **kwargs)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s exited %d: %s" % (" ".join(argv), proc.returncode, (proc.stderr or "").strip()))
+    return proc
+
+
+class Netns:
+    """A network namespace of this test run; peers are extra namespaces deleted with it."""
+
+    def __init__(self, name):
+        self.name = name
+        self.peers = []
+        run(["ip", "netns", "add", name])
+        self.ip("link", "set", "lo", "up")
+
+    def ip(self, *args):
+        return run(["ip", "-n", self.name] + list(args)).stdout
+
+    def batch(self, lines):
+        run(["ip", "-n", self.name, "-batch", "-"], input="\n".join(lines) + "\n")
+
+    def exec(self, *argv, **kwargs):
+        return run(["ip", "netns", "exec", self.name] + list(argv), **kwargs)
+
+    def sysctl(self, key, value):
+        self.exec("sysctl", "-q", "-w", "%s=%s" % (key, value))
+
+    def read(self, path):
+        return self.exec("cat", path).stdout.strip()
+
+    def links(self):
+        return {link["ifname"]: link for link in json.loads(self.ip("-d", "-j", "link", "show"))}
+
+    def peer(self):
+        peer = Netns("%s-p%d" % (self.name, len(self.peers)))
+        self.peers.append(peer)
+        return peer
+
+    def delete(self):
+        for peer in self.peers:
+            peer.delete()
+        subprocess.run(["ip", "netns", "del", self.name], check=False, stderr=subprocess.DEVNULL)
+
+    def audit(self, check_mode=True, wrap=None, **options):
+        """Run netstate_info in this namespace through ansible-playbook; return the registered result."""
+        _ensure_collection_path()
+        with tempfile.TemporaryDirectory(prefix="hostnet-it-") as tmp:
+            playbook = Path(tmp) / "audit.yml"
+            playbook.write_text(AUDIT_PLAYBOOK)
+            out = Path(tmp) / "result.json"
+            extra = Path(tmp) / "vars.json"
+            extra.write_text(json.dumps({"hostnet_args": options, "hostnet_out": str(out)}))
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_LOCALHOST_WARNING="false",
+                       ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+            argv = ["ansible-playbook", "-i", "localhost,", "-c", "local",
+                    "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@%s" % extra, str(playbook)]
+            if check_mode:
+                argv.append("--check")
+            argv = [str(Path(sys.executable).parent / "ansible-playbook")] + argv[1:] \
+                if (Path(sys.executable).parent / "ansible-playbook").exists() else argv
+            if wrap:
+                argv = wrap + argv
+            proc = run(["ip", "netns", "exec", self.name] + argv, env=env, check=False)
+            if not out.exists():
+                raise AssertionError("ansible-playbook produced no result:\n%s\n%s" % (proc.stdout, proc.stderr))
+            return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _root_with_netns():
+    if os.geteuid() != 0:
+        pytest.fail("the namespace tier needs root (ip netns add); run it as root, e.g. in CI", pytrace=False)
+
+
+@pytest.fixture
+def netns():
+    ns = Netns("hnt-%s" % uuid.uuid4().hex[:8])
+    try:
+        yield ns
+    finally:
+        ns.delete()
