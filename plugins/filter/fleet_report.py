@@ -552,20 +552,13 @@ def findings_to_markdown(fleet):
         return "\n".join(out)
 
     sev = summary["by_severity"]
+    worst = summary["worst_severity"]
     out.append(
-        "%d host%s: %d compliant, %d non-compliant, %d where the audit could not run. "
-        "Findings: %s, %s, %d info. Worst severity: %s."
-        % (
-            summary["hosts"],
-            "" if summary["hosts"] == 1 else "s",
-            summary["compliant_hosts"],
-            len(summary["noncompliant_hosts"]),
-            len(summary["failed_hosts"]),
-            _plural(sev["error"], "error"),
-            _plural(sev["warning"], "warning"),
-            sev["info"],
-            "**%s**" % summary["worst_severity"] if summary["worst_severity"] else "none",
-        )
+        f"{_plural(summary['hosts'], 'host')}: {summary['compliant_hosts']} compliant, "
+        f"{len(summary['noncompliant_hosts'])} non-compliant, "
+        f"{len(summary['failed_hosts'])} where the audit could not run. "
+        f"Findings: {_plural(sev['error'], 'error')}, {_plural(sev['warning'], 'warning')}, {sev['info']} info. "
+        f"Worst severity: {'**%s**' % worst if worst else 'none'}."
     )
     out += ["", _md_row(["Host", "Errors", "Warnings", "Info", "Compliant"]), "|---|---:|---:|---:|---|"]
     for audit in audits:

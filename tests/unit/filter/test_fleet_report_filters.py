@@ -261,7 +261,8 @@ def test_tagged_subclasses_from_ansible_work_in_queries():
         }
     )
     assert select_findings(fleet, query="sort_by(@, &interface)[].host") == ["a", "b"]
-    assert type(fleet_findings(fleet)[0]["host"]) is str
+    host = fleet_findings(fleet)[0]["host"]
+    assert isinstance(host, str) and not isinstance(host, _TaggedStr)
 
 
 # ------------------------------------------------------------------------------------------ fleet_summary
