@@ -32,7 +32,7 @@ description:
     in RV(state.vanished).
   - Never changes anything.
 author:
-  - hostnet.dockerhost maintainers
+  - hostnet.dockerhost maintainers (@hostnet)
 requirements:
   - pyroute2 0.7 or later on the target (Debian and Ubuntu package C(python3-pyroute2))
 extends_documentation_fragment: []

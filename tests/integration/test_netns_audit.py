@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -205,7 +204,7 @@ def test_interfaces_deleted_during_the_read_are_skipped(netns):
         assert reads.returncode == 0, reads.stderr
         # The path under test really ran: links listed in a dump were gone when sysfs was read.
         assert json.loads(reads.stdout)["vanished"] > 0
-        for _ in range(3):
+        for _attempt in range(3):
             result = netns.audit()
             assert not result.get("failed"), result
             assert "stay0" in result["state"]["links"]
