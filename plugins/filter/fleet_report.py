@@ -154,16 +154,20 @@ def _sort_key(finding):
     )
 
 
-def _remediation_for_failed_host(host, msg):
+def _remediation_for_failed_host(host, msg, missing_package=None):
     lowered = msg.lower()
-    if "pyroute2" in lowered:
-        return "apt-get install python3-pyroute2"
+    if missing_package or "pyroute2" in lowered:
+        # through Ansible, so the command is right whatever package manager the host has
+        return "ansible %s --become -m ansible.builtin.package -a %s" % (
+            shlex.quote(host),
+            shlex.quote("name=%s state=present" % (missing_package or "python3-pyroute2")),
+        )
     if "unreachable" in lowered or "ssh" in lowered:
         return "ansible %s -m ansible.builtin.ping" % shlex.quote(host)
     return "ansible %s -m hostnet.dockerhost.netstate_info" % shlex.quote(host)
 
 
-def _audit_failed_finding(host, msg):
+def _audit_failed_finding(host, msg, missing_package=None):
     return {
         "host": host,
         "id": AUDIT_FAILED_ID,
@@ -172,7 +176,7 @@ def _audit_failed_finding(host, msg):
         "interface": None,
         "current": msg,
         "expected": "the audit runs on this host",
-        "remediation": _remediation_for_failed_host(host, msg),
+        "remediation": _remediation_for_failed_host(host, msg, missing_package),
         "why": msg,
     }
 
@@ -218,7 +222,10 @@ def _host_from_result(host, result):
         )
     if result.get("failed") or result.get("unreachable") or result.get("skipped"):
         msg = _failure_message(result)
-        return _HostAudit(host, [_audit_failed_finding(host, msg)], failed=True, msg=msg)
+        # netstate_info names the distro package when pyroute2 is missing
+        missing_package = result.get("missing_package")
+        missing_package = str(missing_package) if isinstance(missing_package, str) and missing_package else None
+        return _HostAudit(host, [_audit_failed_finding(host, msg, missing_package)], failed=True, msg=msg)
     raw_findings = result.get("findings")
     if raw_findings is None:
         # not a failure we were told about, but no audit either: report it, never drop the host

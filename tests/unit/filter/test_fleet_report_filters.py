@@ -132,7 +132,13 @@ def test_failed_host_becomes_one_audit_failed_finding(fleet):
     assert failed[0]["severity"] == "error"
     assert failed[0]["current"] == fleet["db1"]["msg"]
     assert failed[0]["why"] == fleet["db1"]["msg"]
-    assert failed[0]["remediation"] == "apt-get install python3-pyroute2"
+    assert failed[0]["remediation"] == "ansible db1 --become -m ansible.builtin.package -a 'name=python3-pyroute2 state=present'"
+
+
+def test_failed_host_remediation_uses_the_package_the_module_named():
+    result = {"failed": True, "msg": "Failed to import the required Python library", "missing_package": "py3-pyroute2"}
+    (only,) = fleet_findings({"alpine1": result})
+    assert only["remediation"] == "ansible alpine1 --become -m ansible.builtin.package -a 'name=py3-pyroute2 state=present'"
 
 
 @pytest.mark.parametrize(
@@ -453,7 +459,8 @@ def test_markdown_layout(fleet):
     sections = re.split(r"^## ", md, flags=re.M)[1:]
     assert [s.split("\n", 1)[0] for s in sections] == ["app1", "cache1", "db1", "web2"]
     assert "No findings." in sections[1]
-    assert "The audit could not run" in sections[2] and "`apt-get install python3-pyroute2`" in sections[2]
+    assert "The audit could not run" in sections[2]
+    assert "- Try: `ansible db1 --become -m ansible.builtin.package -a 'name=python3-pyroute2 state=present'`" in sections[2]
     web2_rows = tables(sections[3])[0]
     assert web2_rows[0] == ["Severity", "Check", "Finding", "Interface", "Current → Expected", "Remediation", "Why"]
     assert len(web2_rows) == 2 + 6
