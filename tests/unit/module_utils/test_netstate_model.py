@@ -1,0 +1,601 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""_netstate's pure parts: raw netlink attribute decoding, link assembly, small parsers, the dataclasses."""
+
+from __future__ import annotations
+
+import errno
+import json
+import struct
+
+import pytest
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
+    BondInfo,
+    FileProblem,
+    HostState,
+    Link,
+    _attrs,
+    _route_default_oifs,
+    assemble_links,
+    decode_link,
+    is_docker_bridge_name,
+    parse_systemd_version,
+    read_docker,
+)
+from hostnet_builders import link, unit
+
+# --------------------------------------------------------------------------------------------------------
+# Hand-built RTM_NEWLINK messages (linux/if_link.h numbering, written out here on purpose)
+
+NLA_F_NESTED = 0x8000
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER = 1, 3, 4, 10
+IFLA_OPERSTATE, IFLA_LINKINFO, IFLA_AF_SPEC, IFLA_PROMISCUITY = 16, 18, 26, 30
+IFLA_PERM_ADDRESS, IFLA_PARENT_DEV_NAME = 54, 56
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
+IFLA_BOND_MODE, IFLA_BOND_ACTIVE_SLAVE = 1, 2
+IFLA_BOND_SLAVE_STATE, IFLA_BOND_SLAVE_MII_STATUS, IFLA_BOND_SLAVE_PERM_HWADDR = 1, 2, 4
+AF_INET, AF_INET6 = 2, 10
+IFLA_INET_CONF, IFLA_INET6_FLAGS, IFLA_INET6_CONF = 1, 1, 2
+IFF_UP, IFF_BROADCAST, IFF_PROMISC, IFF_MULTICAST = 0x1, 0x2, 0x100, 0x1000
+ARPHRD_ETHER, ARPHRD_LOOPBACK = 1, 772
+HEADER_LEN = 32  # nlmsghdr (16) + ifinfomsg (16); decode_link must start at raw_span, not at 0
+
+
+def nla(nla_type, payload, flags=0):
+    length = 4 + len(payload)
+    return struct.pack("=HH", length, nla_type | flags) + payload + b"\0" * (-length % 4)
+
+
+def nest(nla_type, *children):
+    return nla(nla_type, b"".join(children), NLA_F_NESTED)
+
+
+def u8(value):
+    return struct.pack("=B", value)
+
+
+def u32(value):
+    return struct.pack("=I", value)
+
+
+def asciz(text):
+    return text.encode() + b"\0"
+
+
+def mac(text):
+    return bytes.fromhex(text.replace(":", ""))
+
+
+def devconf(forwarding, entries=8):
+    """A devconf array (IFLA_INET_CONF / IFLA_INET6_CONF): forwarding is entry 0."""
+    return b"".join(u32(v) for v in [forwarding] + [7] * (entries - 1))
+
+
+class RawLinkMessage:
+    """What _RawLinkMessage looks like to decode_link: the buffer, the attribute span and three header fields."""
+
+    def __init__(self, *attributes, index, flags=IFF_UP | IFF_BROADCAST | IFF_MULTICAST, ifi_type=ARPHRD_ETHER,
+                 trailer=b""):
+        self.data = bytearray(b"\xee" * HEADER_LEN + b"".join(attributes) + trailer)
+        self.raw_span = (HEADER_LEN, HEADER_LEN + sum(len(a) for a in attributes))
+        self._header = {"index": index, "flags": flags, "ifi_type": ifi_type}
+
+    def __getitem__(self, key):
+        return self._header[key]
+
+
+def physical_port_message():
+    return RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("eno1")),
+        nla(IFLA_MTU, u32(9000)),
+        nla(IFLA_ADDRESS, mac("52:54:00:AB:cd:01")),
+        nla(IFLA_PERM_ADDRESS, mac("52:54:00:ab:cd:ff")),
+        nla(IFLA_MASTER, u32(9)),
+        nla(IFLA_OPERSTATE, u8(6)),
+        nla(IFLA_PROMISCUITY, u32(2)),
+        nla(IFLA_PARENT_DEV_NAME, asciz("0000:01:00.0")),
+        nest(IFLA_AF_SPEC,
+             nest(AF_INET, nla(IFLA_INET_CONF, devconf(1))),
+             nest(AF_INET6, nla(IFLA_INET6_FLAGS, u32(0x80000000)), nla(IFLA_INET6_CONF, devconf(0)))),
+        index=3,
+        flags=IFF_UP | IFF_BROADCAST | IFF_MULTICAST | IFF_PROMISC,
+        trailer=nla(IFLA_IFNAME, asciz("outside-span")),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# _attrs
+
+
+def test_attrs_indexes_value_spans_and_masks_flags():
+    data = nla(IFLA_IFNAME, asciz("br0")) + nest(IFLA_LINKINFO, nla(IFLA_INFO_KIND, asciz("bridge")))
+
+    found = _attrs(data, 0, len(data))
+
+    assert sorted(found) == [IFLA_IFNAME, IFLA_LINKINFO]
+    start, end = found[IFLA_IFNAME]
+    assert bytes(data[start:end]) == b"br0\0"
+    start, end = found[IFLA_LINKINFO]
+    assert bytes(data[start:end]) == nla(IFLA_INFO_KIND, asciz("bridge"))
+
+
+def test_attrs_skips_padding_between_attributes():
+    data = nla(IFLA_OPERSTATE, u8(6)) + nla(IFLA_MTU, u32(1500))  # 5-byte attribute padded to 8
+
+    found = _attrs(data, 0, len(data))
+
+    assert found[IFLA_OPERSTATE] == (4, 5)
+    assert found[IFLA_MTU] == (12, 16)
+
+
+def test_attrs_stops_at_a_length_below_header_size():
+    data = nla(IFLA_MTU, u32(1500)) + struct.pack("=HH", 2, IFLA_IFNAME) + nla(IFLA_MASTER, u32(3))
+
+    assert sorted(_attrs(data, 0, len(data))) == [IFLA_MTU]
+
+
+def test_attrs_clamps_a_truncated_attribute_to_the_end():
+    data = nla(IFLA_IFNAME, asciz("verylongname"))
+
+    assert _attrs(data, 0, 10) == {IFLA_IFNAME: (4, 10)}
+
+
+def test_attrs_respects_the_start_offset():
+    data = b"\xff" * 8 + nla(IFLA_MTU, u32(1500))
+
+    assert _attrs(data, 8, len(data)) == {IFLA_MTU: (12, 16)}
+
+
+# --------------------------------------------------------------------------------------------------------
+# decode_link
+
+
+def test_decode_physical_port():
+    decoded, master_index, active_index = decode_link(physical_port_message())
+
+    assert decoded.name == "eno1"
+    assert decoded.ifindex == 3
+    assert decoded.kind == "physical"
+    assert decoded.mac == "52:54:00:ab:cd:01"
+    assert decoded.perm_mac == "52:54:00:ab:cd:ff"
+    assert decoded.mtu == 9000
+    assert decoded.operstate == "up"
+    assert decoded.promiscuity == 2
+    assert decoded.promisc_flag is True
+    assert decoded.admin_up is True
+    assert decoded.forwarding_ipv4 is True
+    assert decoded.forwarding_ipv6 is False
+    assert decoded.sysfs_promisc is None  # sysfs comes later, in assemble_links
+    assert (master_index, active_index) == (9, None)
+
+
+def test_decode_bond_with_mode_and_active_slave():
+    message = RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("agg7")),
+        nla(IFLA_ADDRESS, mac("5a:00:00:00:00:07")),
+        nest(IFLA_LINKINFO,
+             nla(IFLA_INFO_KIND, asciz("bond")),
+             nest(IFLA_INFO_DATA, nla(IFLA_BOND_MODE, u8(1)), nla(IFLA_BOND_ACTIVE_SLAVE, u32(5)))),
+        index=7,
+        flags=IFF_BROADCAST,
+    )
+
+    decoded, master_index, active_index = decode_link(message)
+
+    assert decoded.kind == "bond"
+    assert decoded.bond == BondInfo(mode="active-backup", active_slave=None)  # names come in assemble_links
+    assert decoded.admin_up is False
+    assert decoded.promisc_flag is False
+    assert (master_index, active_index) == (None, 5)
+
+
+@pytest.mark.parametrize("mode_number, mode", [(0, "balance-rr"), (4, "802.3ad"), (5, "balance-tlb"),
+                                               (6, "balance-alb"), (9, "9")])
+def test_decode_bond_modes(mode_number, mode):
+    message = RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("bond0")),
+        nest(IFLA_LINKINFO, nla(IFLA_INFO_KIND, asciz("bond")),
+             nest(IFLA_INFO_DATA, nla(IFLA_BOND_MODE, u8(mode_number)))),
+        index=7,
+    )
+
+    assert decode_link(message)[0].bond.mode == mode
+
+
+def test_decode_bond_without_info_data_has_unknown_mode():
+    message = RawLinkMessage(nla(IFLA_IFNAME, asciz("bond0")),
+                             nest(IFLA_LINKINFO, nla(IFLA_INFO_KIND, asciz("bond"))), index=7)
+
+    assert decode_link(message)[0].bond == BondInfo(mode="unknown")
+
+
+@pytest.mark.parametrize("state_value, state_name", [(0, "active"), (1, "backup")])
+def test_decode_bond_slave_state_and_permanent_mac(state_value, state_name):
+    message = RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("lan0")),
+        nla(IFLA_ADDRESS, mac("5a:00:00:00:00:07")),  # a bond slave wears the bond's MAC
+        nla(IFLA_MASTER, u32(7)),
+        nest(IFLA_LINKINFO,
+             nla(IFLA_INFO_SLAVE_KIND, asciz("bond")),
+             nest(IFLA_INFO_SLAVE_DATA,
+                  nla(IFLA_BOND_SLAVE_STATE, u8(state_value)),
+                  nla(IFLA_BOND_SLAVE_MII_STATUS, u8(0)),
+                  nla(IFLA_BOND_SLAVE_PERM_HWADDR, mac("52:54:00:00:00:01")))),
+        index=5,
+    )
+
+    decoded, master_index, _active = decode_link(message)
+
+    assert decoded.slave_kind == "bond"
+    assert decoded.slave_state == state_name
+    assert decoded.mac == "5a:00:00:00:00:07"
+    assert decoded.perm_mac == "52:54:00:00:00:01"
+    assert decoded.kind == "unknown"  # no IFLA_INFO_KIND and no parent device in this message
+    assert master_index == 7
+
+
+def test_decode_bond_slave_keeps_ifla_perm_address_over_slave_data():
+    message = RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("lan0")),
+        nla(IFLA_PERM_ADDRESS, mac("52:54:00:00:00:aa")),
+        nest(IFLA_LINKINFO, nla(IFLA_INFO_SLAVE_KIND, asciz("bond")),
+             nest(IFLA_INFO_SLAVE_DATA, nla(IFLA_BOND_SLAVE_PERM_HWADDR, mac("52:54:00:00:00:01")))),
+        index=5,
+    )
+
+    assert decode_link(message)[0].perm_mac == "52:54:00:00:00:aa"
+
+
+def test_decode_bridge_port_slave_data_is_not_read_as_bond_slave():
+    message = RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("ctr-a")),
+        nest(IFLA_LINKINFO, nla(IFLA_INFO_KIND, asciz("veth")), nla(IFLA_INFO_SLAVE_KIND, asciz("bridge")),
+             nest(IFLA_INFO_SLAVE_DATA, nla(1, u8(3)))),
+        index=12,
+    )
+
+    decoded = decode_link(message)[0]
+
+    assert (decoded.kind, decoded.slave_kind, decoded.slave_state) == ("veth", "bridge", None)
+
+
+def test_decode_loopback_by_arp_type():
+    message = RawLinkMessage(nla(IFLA_IFNAME, asciz("lo")), index=1, ifi_type=ARPHRD_LOOPBACK)
+
+    assert decode_link(message)[0].kind == "loopback"
+
+
+def test_decode_without_name_uses_ifindex():
+    decoded = decode_link(RawLinkMessage(nla(IFLA_MTU, u32(1500)), index=42))[0]
+
+    assert decoded.name == "if42"
+    assert decoded.kind == "unknown"
+
+
+def test_decode_short_devconf_gives_unknown_forwarding():
+    message = RawLinkMessage(
+        nla(IFLA_IFNAME, asciz("eno1")),
+        nest(IFLA_AF_SPEC, nest(AF_INET, nla(IFLA_INET_CONF, b"\x01\x00"))),
+        index=3,
+    )
+
+    decoded = decode_link(message)[0]
+
+    assert decoded.forwarding_ipv4 is None
+    assert decoded.forwarding_ipv6 is None
+
+
+def test_decode_agrees_with_pyroute2_encoder():
+    # the same attributes encoded by pyroute2's own NLA map (no NLA_F_NESTED), so our numbering must agree
+    ifinfmsg = pytest.importorskip("pyroute2.netlink.rtnl.ifinfmsg").ifinfmsg
+    message = ifinfmsg()
+    message["index"], message["flags"], message["ifi_type"] = 7, IFF_UP, ARPHRD_ETHER
+    message["attrs"] = [
+        ("IFLA_IFNAME", "agg7"),
+        ("IFLA_ADDRESS", "02:00:00:00:00:07"),
+        ("IFLA_PROMISCUITY", 1),
+        ("IFLA_MTU", 1500),
+        ("IFLA_MASTER", 3),
+        ("IFLA_OPERSTATE", "UP"),
+        ("IFLA_LINKINFO", {"attrs": [
+            ("IFLA_INFO_KIND", "bond"),
+            ("IFLA_INFO_DATA", {"attrs": [("IFLA_BOND_MODE", 4), ("IFLA_BOND_ACTIVE_SLAVE", 5)]}),
+        ]}),
+    ]
+    message.encode()
+
+    class Encoded:
+        data = message.data
+        raw_span = (HEADER_LEN, len(message.data))
+
+        def __getitem__(self, key):
+            return message[key]
+
+    decoded, master_index, active_index = decode_link(Encoded())
+
+    assert (decoded.name, decoded.ifindex, decoded.kind, decoded.mac) == ("agg7", 7, "bond", "02:00:00:00:00:07")
+    assert (decoded.promiscuity, decoded.mtu, decoded.operstate) == (1, 1500, "up")
+    assert decoded.bond.mode == "802.3ad"
+    assert (master_index, active_index) == (3, 5)
+
+
+# --------------------------------------------------------------------------------------------------------
+# assemble_links
+
+
+def dumped():
+    """What dump_netlink returns for br0 <- bond0 <- (eno1, eno2), plus a lone veth."""
+    by_index = {
+        1: Link(name="bond0", ifindex=1, kind="bond", bond=BondInfo(mode="active-backup")),
+        2: Link(name="eno2", ifindex=2, kind="physical"),
+        3: Link(name="eno1", ifindex=3, kind="physical"),
+        4: Link(name="br0", ifindex=4, kind="bridge"),
+        5: Link(name="ctr-a", ifindex=5, kind="veth"),
+    }
+    masters = {2: 1, 3: 1, 1: 4, 5: 4}
+    active = {1: 2}
+    return by_index, masters, active
+
+
+def sysfs(values=None, missing=(), error=None):
+    values = values or {}
+
+    def reader(name):
+        if name in missing:
+            raise OSError(error or errno.ENOENT, "No such file or directory")
+        return values.get(name, (1, 0x1003))
+
+    return reader
+
+
+def test_assemble_resolves_masters_ports_and_active_slave_to_names():
+    links, vanished = assemble_links(*dumped(), sysfs())
+
+    assert vanished == []
+    assert links["eno1"].master == "bond0" and links["eno2"].master == "bond0"
+    assert links["bond0"].ports == ["eno1", "eno2"]  # sorted by name, not ifindex
+    assert links["bond0"].master == "br0"
+    assert links["br0"].ports == ["bond0", "ctr-a"]
+    assert links["bond0"].bond.active_slave == "eno2"
+    assert links["br0"].master is None
+
+
+def test_assemble_adds_sysfs_assign_type_and_promisc():
+    links, _vanished = assemble_links(*dumped(), sysfs({"eno1": (0, 0x1103), "br0": (3, 0x1003)}))
+
+    assert (links["eno1"].addr_assign_type, links["eno1"].sysfs_promisc) == (0, True)
+    assert links["eno1"].effective_promisc is True
+    assert (links["br0"].addr_assign_type, links["br0"].sysfs_promisc) == (3, False)
+    assert links["br0"].mac_is_set is True
+
+
+def test_assemble_unknown_assign_type_becomes_none():
+    links, _vanished = assemble_links(*dumped(), sysfs({"eno1": (-1, 0)}))
+
+    assert links["eno1"].addr_assign_type is None
+
+
+def test_assemble_unparsable_sysfs_leaves_values_unknown():
+    def reader(name):
+        if name == "eno1":
+            raise ValueError("invalid literal for int() with base 16: b'zz'")
+        return 1, 0x1003
+
+    links, vanished = assemble_links(*dumped(), reader)
+
+    assert vanished == []
+    assert links["eno1"].addr_assign_type is None
+    assert links["eno1"].sysfs_promisc is None
+
+
+@pytest.mark.parametrize("gone_errno", [errno.ENOENT, errno.ENODEV, errno.ENXIO])
+def test_assemble_drops_a_link_that_vanished(gone_errno):
+    links, vanished = assemble_links(*dumped(), sysfs(missing={"eno1"}, error=gone_errno))
+
+    assert vanished == ["eno1"]
+    assert "eno1" not in links
+    assert links["bond0"].ports == ["eno2"]
+    assert links["bond0"].bond.active_slave == "eno2"
+
+
+def test_assemble_vanished_active_slave_leaves_no_active_slave():
+    links, vanished = assemble_links(*dumped(), sysfs(missing={"eno2"}))
+
+    assert vanished == ["eno2"]
+    assert links["bond0"].ports == ["eno1"]
+    assert links["bond0"].bond.active_slave is None
+
+
+def test_assemble_vanished_master_leaves_ports_without_master():
+    links, vanished = assemble_links(*dumped(), sysfs(missing={"br0"}))
+
+    assert vanished == ["br0"]
+    assert links["bond0"].master is None
+    assert links["ctr-a"].master is None
+
+
+def test_assemble_other_sysfs_errors_are_read_errors():
+    with pytest.raises(ReadError) as caught:
+        assemble_links(*dumped(), sysfs(missing={"eno1"}, error=errno.EACCES))
+
+    assert caught.value.details == {"interface": "eno1"}
+    assert "eno1" in caught.value.msg
+
+
+# --------------------------------------------------------------------------------------------------------
+# default routes
+
+
+class RawRouteMessage:
+    def __init__(self, *attributes, dst_len=0, table=254):
+        self.data = b"\xee" * 28 + b"".join(attributes)  # nlmsghdr + rtmsg
+        self.raw_span = (28, len(self.data))
+        self._header = {"dst_len": dst_len, "table": table}
+
+    def __getitem__(self, key):
+        return self._header[key]
+
+
+RTA_OIF, RTA_MULTIPATH, RTA_TABLE = 4, 9, 15
+
+
+def test_default_route_output_interface():
+    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)))) == [3]
+
+
+def test_non_default_route_is_ignored():
+    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), dst_len=24)) == []
+
+
+def test_default_route_outside_main_table_is_ignored():
+    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(100)))) == []
+    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), table=255)) == []
+
+
+def test_rta_table_overrides_header_table():
+    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(254)), table=252)) == [3]
+
+
+def test_multipath_default_route_gives_every_nexthop():
+    def nexthop(ifindex):
+        return struct.pack("=HBBi", 8, 0, 0, ifindex)
+
+    message = RawRouteMessage(nla(RTA_MULTIPATH, nexthop(3) + nexthop(8)))
+
+    assert _route_default_oifs(message) == [3, 8]
+
+
+# --------------------------------------------------------------------------------------------------------
+# small parsers and Docker bridge names
+
+
+@pytest.mark.parametrize("text, version", [
+    ("systemd 257 (257.9-1~deb13u1)", 257),
+    ("systemd 252 (252.30-1~deb12u2)\n+PAM +AUDIT +SELINUX\n", 252),
+    ("systemd 255 (255.4-1ubuntu8)", 255),
+    ("", None),
+    (None, None),
+    ("networkctl: command not found", None),
+])
+def test_parse_systemd_version(text, version):
+    assert parse_systemd_version(text) == version
+
+
+@pytest.mark.parametrize("name, configured, expected", [
+    ("docker0", None, True),
+    ("br-0123456789ab", None, True),
+    ("br-0123456789AB", None, False),
+    ("br-0123456789a", None, False),
+    ("br-0123456789abc", None, False),
+    ("br-lan", None, False),
+    ("brx", "brx", True),
+    ("brx", None, False),
+    ("docker1", "brx", False),
+])
+def test_is_docker_bridge_name(name, configured, expected):
+    assert is_docker_bridge_name(name, configured) is expected
+
+
+def bridges_and_ports():
+    return {
+        "docker0": link("docker0", "bridge"),
+        "br-0123456789ab": link("br-0123456789ab", "bridge"),
+        "brx": link("brx", "bridge"),
+        "br-lan": link("br-lan", "bridge"),
+        "veth-docker0": link("veth-docker0", "veth"),
+    }
+
+
+def test_read_docker_uses_daemon_json_bridge(tmp_path):
+    daemon_json = tmp_path / "daemon.json"
+    daemon_json.write_text(json.dumps({"bridge": "brx", "log-driver": "journald"}))
+    problems = []
+
+    docker = read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json))
+
+    assert problems == []
+    assert docker.present is True
+    assert docker.daemon_json == str(daemon_json)
+    assert docker.configured_bridge == "brx"
+    assert docker.bridges == ["br-0123456789ab", "brx", "docker0"]
+
+
+@pytest.mark.parametrize("config", [{"bridge": "none"}, {"bridge": ""}, {"bridge": 5}, {}])
+def test_read_docker_ignores_unusable_bridge_values(tmp_path, config):
+    daemon_json = tmp_path / "daemon.json"
+    daemon_json.write_text(json.dumps(config))
+
+    docker = read_docker(bridges_and_ports(), [], daemon_json=str(daemon_json))
+
+    assert docker.configured_bridge is None
+    assert docker.bridges == ["br-0123456789ab", "docker0"]
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]"])
+def test_read_docker_reports_bad_daemon_json(tmp_path, text):
+    daemon_json = tmp_path / "daemon.json"
+    daemon_json.write_text(text)
+    problems = []
+
+    docker = read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json))
+
+    assert [p.path for p in problems] == [str(daemon_json)]
+    assert problems[0].error.startswith("not valid JSON: ")
+    assert docker.present is True  # the file exists: this is a Docker host
+
+
+def test_read_docker_empty_daemon_json_is_fine(tmp_path):
+    daemon_json = tmp_path / "daemon.json"
+    daemon_json.write_text("  \n")
+    problems = []
+
+    read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json))
+
+    assert problems == []
+
+
+# --------------------------------------------------------------------------------------------------------
+# the dataclasses
+
+
+def test_link_to_dict_adds_effective_promisc_and_assign_type_name():
+    data = link("eno1", "physical", promiscuity=1, addr_assign_type=3).to_dict()
+
+    assert data["effective_promisc"] is True
+    assert data["addr_assign_type_name"] == "set"
+    assert data["name"] == "eno1"
+
+
+def test_unit_file_values_keep_path_and_line_in_override_order():
+    dropin = "/etc/systemd/network/10-a.network.d/x.conf"
+    network = unit("/etc/systemd/network/10-a.network", "[Network]\nIPForward=no\n",
+                   dropins=[(dropin, "\n[Network]\nIPForward=yes\n")])
+
+    assert network.values("Network", "IPForward") == [
+        ("Network", "IPForward", "no", "/etc/systemd/network/10-a.network", 2),
+        ("Network", "IPForward", "yes", dropin, 3),
+    ]
+    assert network.dropins == [dropin]
+
+
+def test_host_state_lags_bridges_and_to_dict():
+    host = HostState(
+        links={
+            "br0": link("br0", "bridge"),
+            "agg7": link("agg7", "bond", bond=BondInfo("802.3ad")),
+            "t0": link("t0", "team"),
+            "lan0": link("lan0", "physical"),
+        },
+        file_problems=[FileProblem("/etc/docker/daemon.json", "Permission denied")],
+    )
+
+    assert sorted(lag.name for lag in host.lags()) == ["agg7", "t0"]
+    assert [b.name for b in host.bridges()] == ["br0"]
+    data = host.to_dict()
+    assert list(data["links"]) == ["agg7", "br0", "lan0", "t0"]
+    assert data["file_problems"] == [{"path": "/etc/docker/daemon.json", "error": "Permission denied"}]
+    assert data["networkd"]["installed"] is False
+    json.dumps(data)  # the module returns it as JSON
