@@ -391,7 +391,7 @@ def test_assemble_unparsable_sysfs_leaves_values_unknown():
     assert links["eno1"].sysfs_promisc is None
 
 
-@pytest.mark.parametrize("gone_errno", [errno.ENOENT, errno.ENODEV, errno.ENXIO])
+@pytest.mark.parametrize("gone_errno", [errno.ENOENT, errno.ENODEV, errno.ENXIO, errno.EINVAL])
 def test_assemble_drops_a_link_that_vanished(gone_errno):
     links, vanished = assemble_links(*dumped(), sysfs(missing={"eno1"}, error=gone_errno))
 
