@@ -21,10 +21,12 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd impor
     FORWARDING_SPLIT_VERSION,
     forwarding_key_for,
     honoured_forwarding_keys,
+    effective_entries,
     ignored_forwarding_keys,
     legacy_forwarding_families,
     network_file_matches_name,
     parse_boolean,
+    translate_forwarding_setting,
 )
 
 CHECKS = ("promisc", "bridge_mac", "forwarding", "networkd", "capture")
@@ -177,19 +179,20 @@ def forwarding_findings(state):
             "sysctl -w net.ipv4.ip_forward=1 && echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-docker-forwarding.conf",
             "This is a Docker host but the kernel does not route between interfaces, so containers on bridge "
             "networks cannot reach anything beyond the host."))
-    families = (("ipv4", state.ip_forward, "forwarding_ipv4"), ("ipv6", state.ipv6_forwarding, "forwarding_ipv6"))
+    # Only IPv4: the kernel routes IPv6 by conf.all.forwarding alone (ip6_forward()); a per-interface IPv6
+    # forwarding=0 only switches that link to host behaviour for RA/NDP and drops nothing (measured).
+    if not state.ip_forward:
+        return findings
     for name in container_traffic_interfaces(state):
-        link = state.links[name]
-        for family, host_forwards, attr in families:
-            if host_forwards and getattr(link, attr) is False:
-                sysctl = "net.%s.conf.%s.forwarding" % (family, name.replace(".", "/"))
-                findings.append(Finding(
-                    "interface_forwarding_off", "forwarding", "error", name,
-                    {sysctl: 0, "family": family}, {sysctl: 1},
-                    "sysctl -w %s=1  # persist with hostnet.dockerhost.networkd_forwarding or your backend" % sysctl,
-                    "The host forwards %s but %s does not, so routed container traffic entering through %s is "
-                    "dropped (systemd-networkd resets this per link when its .network lacks the forwarding key)."
-                    % (family, name, name)))
+        if state.links[name].forwarding_ipv4 is False:
+            sysctl = "net.ipv4.conf.%s.forwarding" % name.replace(".", "/")
+            findings.append(Finding(
+                "interface_forwarding_off", "forwarding", "error", name,
+                {sysctl: 0, "family": "ipv4"}, {sysctl: 1},
+                "sysctl -w %s=1  # persist with hostnet.dockerhost.networkd_forwarding or your backend" % sysctl,
+                "The host forwards IPv4 but %s does not, so routed container traffic entering through %s is "
+                "dropped (systemd-networkd resets this per link when its .network lacks the forwarding key)."
+                % (name, name)))
     return findings
 
 
@@ -211,12 +214,6 @@ def _enables_forwarding(key, value):
     return parse_boolean(value) is True
 
 
-def _disables_forwarding(key, value):
-    if key == "IPForward":
-        return parse_boolean(value) is False
-    return parse_boolean(value) is False
-
-
 def networkd_findings(state):
     networkd = state.networkd
     version = networkd.version
@@ -227,7 +224,7 @@ def networkd_findings(state):
     ignored = ignored_forwarding_keys(version)
     honoured = honoured_forwarding_keys(version)
     for unit in networkd.network_files:
-        network = [e for e in unit.entries if e[0] == "Network"]
+        network = effective_entries(unit.entries, "Network")
         has_honoured = any(e[1] in honoured for e in network)
         users = _links_using(state, unit)
         interface = users[0] if len(users) == 1 else None
@@ -236,17 +233,18 @@ def networkd_findings(state):
                      "network_file": unit.path, "applies_to": users}
             if key in ignored:
                 lost_intent = _enables_forwarding(key, value) and not has_honoured
-                wanted = ["IPv4Forwarding", "IPv6Forwarding"] if key == "IPForward" else ["IPForward"]
+                replacement = translate_forwarding_setting(key, value)
                 findings.append(Finding(
                     "networkd_forwarding_key_ignored", "networkd", "error" if lost_intent else "warning", interface,
-                    where, {"keys": wanted},
+                    where, {"keys": [k for k, _v in replacement] or list(honoured)},
                     "In %s replace '%s=%s' by %s (a drop-in %s.d/*.conf works), then 'networkctl reload'; "
                     "or run hostnet.dockerhost.networkd_forwarding"
-                    % (path, key, value, " and ".join("%s=%s" % (w, value) for w in wanted), unit.path),
+                    % (path, key, value, " and ".join("%s=%s" % kv for kv in replacement) or
+                       "the keys %s" % "/".join(honoured), unit.path),
                     "systemd %d %s %s= in .network files, so this line has no effect%s."
                     % (version, "deprecated and ignores" if version >= FORWARDING_SPLIT_VERSION else "does not know",
                        key, " and the links it matches lose forwarding" if lost_intent else "")))
-            elif key in honoured and _disables_forwarding(key, value):
+            elif key in honoured and parse_boolean(value) is False:
                 hits = sorted(set(users) & carriers)
                 findings.append(Finding(
                     "networkd_forwarding_forced_off", "networkd", "error" if hits else "warning", interface,
@@ -256,7 +254,7 @@ def networkd_findings(state):
                     % (", which carry container traffic" if hits else "")))
     if version >= FORWARDING_SPLIT_VERSION:
         for conf in networkd.networkd_conf:
-            for _section, key, value, path, lineno in (e for e in conf.entries if e[0] == "Network"):
+            for _section, key, value, path, lineno in effective_entries(conf.entries, "Network"):
                 if key in ("IPv4Forwarding", "IPv6Forwarding") and parse_boolean(value) is False:
                     findings.append(Finding(
                         "networkd_forwarding_forced_off", "networkd", "error", None,

@@ -114,22 +114,57 @@ def legacy_forwarding_families(value):
 
 
 def network_file_matches_name(entries, ifname):
-    """Whether a .network's ``[Match] Name=`` globs select ``ifname``.
+    """Whether a .network's ``[Match] Name=`` lines select ``ifname``, as systemd's net_condition_test_strv().
 
-    Only used when networkd's own record (/run/systemd/netif/links) is absent; other [Match] keys are
-    not evaluated, so a file without Name= is treated as not matching by name.
+    A "!" before a line's list negates every glob on that line; a matching negated glob rejects; when any
+    positive glob exists, one must match. An empty ``Name=`` resets the list. Only used when networkd's own
+    record (/run/systemd/netif/links) is absent; other [Match] keys are not evaluated, so a file without
+    Name= is treated as not matching by name.
     """
     patterns = []
     for section, key, value, _lineno in entries:
-        if section == "Match" and key == "Name":
-            if value == "":
-                patterns = []
-            else:
-                patterns.extend(value.split())
+        if section != "Match" or key != "Name":
+            continue
+        value = value.strip()
+        if not value:
+            patterns = []
+            continue
+        negated = value.startswith("!")
+        patterns.extend((negated, glob) for glob in value.lstrip("!").split())
     if not patterns:
         return False
-    negate = [p[1:] for p in patterns if p.startswith("!")]
-    positive = [p for p in patterns if not p.startswith("!")]
-    if negate:
-        return not any(fnmatch.fnmatchcase(ifname, p) for p in negate)
-    return any(fnmatch.fnmatchcase(ifname, p) for p in positive)
+    matched = False
+    has_positive = False
+    for negated, glob in patterns:
+        has_positive = has_positive or not negated
+        if fnmatch.fnmatchcase(ifname, glob):
+            if negated:
+                return False
+            matched = True
+    return matched if has_positive else True
+
+
+def effective_entries(entries, section):
+    """The last assignment of every key in ``section``: systemd lets later lines and drop-ins override."""
+    last = {}
+    for entry in entries:
+        if entry[0] == section and entry[1] is not None:
+            last[entry[1]] = entry
+    return [last[key] for key in sorted(last, key=lambda k: entries.index(last[k]))]
+
+
+def translate_forwarding_setting(key, value):
+    """The equivalent of ``key=value`` in the other generation of keys, as a list of ``(key, value)``.
+
+    ``IPForward=ipv4`` -> ``[("IPv4Forwarding", "yes")]``; ``IPv6Forwarding=yes`` -> ``[("IPForward", "ipv6")]``.
+    """
+    if key == LEGACY_FORWARDING_KEY:
+        families = legacy_forwarding_families(value)
+        if parse_boolean(value) is False:
+            return [("IPv4Forwarding", "no"), ("IPv6Forwarding", "no")]
+        return [("IPv4Forwarding" if family == "ipv4" else "IPv6Forwarding", "yes") for family in sorted(families)]
+    enabled = parse_boolean(value)
+    if enabled is None:
+        return []
+    family = "ipv4" if key == "IPv4Forwarding" else "ipv6"
+    return [(LEGACY_FORWARDING_KEY, family if enabled else "no")]

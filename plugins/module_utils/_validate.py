@@ -12,6 +12,9 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import 
 # IFNAMSIZ is 16 including the terminating NUL.
 IFNAME_MAX_BYTES = 15
 _FORBIDDEN_IFNAME_CHARS = set("/:") | set(" \t\n\r\v\f")
+# The kernel's dev_valid_name() refuses '/', ':' and isspace() per *byte*; its ctype table (lib/ctype.c)
+# counts 0xA0 as space, so a UTF-8 name containing that byte (e.g. "à" = c3 a0) is refused too.
+_FORBIDDEN_IFNAME_BYTES = frozenset(b"/: \t\n\r\v\f\xa0")
 
 
 def interface_name_problem(name):
@@ -27,6 +30,8 @@ def interface_name_problem(name):
         return "contains %s" % ", ".join(repr(c) for c in bad)
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         return "contains a control character"
+    if any(b in _FORBIDDEN_IFNAME_BYTES for b in name.encode("utf-8")):
+        return "contains a byte the kernel treats as whitespace (0xa0 in its UTF-8 form)"
     return None
 
 

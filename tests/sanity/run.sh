@@ -11,5 +11,14 @@ cd "$repo"
 git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dest"
 cd "$dest"
 git init -q && git add -A >/dev/null  # ansible-test lists the collection's files through git
+# ansible-test bootstraps pip with a script from a host we cannot reach; give it the local stand-in.
+pip_version=$(python - <<'PY'
+import pathlib, re, ansible_test
+source = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"pip='([0-9.]+)'", source).group(1))
+PY
+)
+cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+[ -f "$cache" ] || { mkdir -p "$(dirname "$cache")" && cp "$repo/tests/sanity/get_pip_standin.py" "$cache"; }
 py=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 exec ansible-test sanity --python "$py" --color no "$@"
