@@ -244,7 +244,9 @@ def networkd_findings(state):
                     "systemd %d %s %s= in .network files, so this line has no effect%s."
                     % (version, "deprecated and ignores" if version >= FORWARDING_SPLIT_VERSION else "does not know",
                        key, " and the links it matches lose forwarding" if lost_intent else "")))
-            elif key in honoured and parse_boolean(value) is False:
+            elif key in honoured and version >= FORWARDING_SPLIT_VERSION and parse_boolean(value) is False:
+                # Before 256 IPForward= only ever turns forwarding on (systemd.network(5): "one way only"),
+                # so IPForward=no is not a fault there; from 256 IPv4Forwarding=no sets the link to 0.
                 hits = sorted(set(users) & carriers)
                 findings.append(Finding(
                     "networkd_forwarding_forced_off", "networkd", "error" if hits else "warning", interface,
