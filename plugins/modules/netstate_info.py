@@ -21,8 +21,9 @@ description:
     C(info) unless O(strict=true).
   - C(bridge_mac) - bridges whose MAC is inherited from the lowest port MAC (not set), with the MAC they
     would flip to when that port leaves. C(error) when the lowest port is a veth (container churn).
-  - C(forwarding) - forwarding off on an interface that carries container traffic (Docker bridges, bridges
+  - C(forwarding) - IPv4 forwarding off on an interface that carries container traffic (Docker bridges, bridges
     with veth ports, default-route uplinks) while the host forwards; global forwarding off on a Docker host.
+    IPv6 is routed by C(net.ipv6.conf.all.forwarding) alone, so a per-interface IPv6 value is not reported.
   - C(networkd) - systemd-networkd C(.network) files (drop-ins included) that use the forwarding key the
     running systemd ignores (C(IPForward=) from systemd 256 on, C(IPv4Forwarding=) before), and
     C(networkd.conf) or C(.network) settings that force forwarding off.
