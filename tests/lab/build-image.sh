@@ -179,9 +179,13 @@ main() {
   export HOSTNET_MANIFEST="$tmp/manifest.txt"
   export HOSTNET_SELF="$self"
 
+  local skip=()
+  # trixie keeps the package lists of its local repository; mmdebstrap would delete them after the hooks.
+  [[ "$flavour" == trixie-networkd ]] && skip+=(--skip=cleanup/apt/lists)
+
   local t0=$SECONDS
   # shellcheck disable=SC2016  # $1 and $HOSTNET_SELF are expanded by mmdebstrap's shell
-  mmdebstrap --variant=minbase --mode=root --format=directory \
+  mmdebstrap --variant=minbase --mode=root --format=directory "${skip[@]}" \
     --include="$include" \
     --customize-hook='"$HOSTNET_SELF" --customize "$1"' \
     "$suite" "$rootdir" "$MIRROR"
