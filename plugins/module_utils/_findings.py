@@ -19,7 +19,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate impor
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import (
     FORWARDING_SPLIT_VERSION,
-    forwarding_key_for,
     honoured_forwarding_keys,
     effective_entries,
     ignored_forwarding_keys,
@@ -128,7 +127,7 @@ def stable_mac_for(state, bridge):
 def bridge_mac_findings(state):
     findings = []
     for bridge in state.bridges():
-        if bridge.addr_assign_type == NET_ADDR_SET:
+        if bridge.mac_is_set:
             continue
         ports = ports_by_mac(state, bridge)
         if not ports:
@@ -204,8 +203,7 @@ def _links_using(state, unit):
     recorded = sorted(name for name, path in state.networkd.link_network_file.items() if path == unit.path)
     if recorded or state.networkd.running:
         return recorded
-    entries = [(e[0], e[1], e[2], e[4]) for e in unit.entries]
-    return sorted(name for name in state.links if network_file_matches_name(entries, name))
+    return sorted(name for name in state.links if network_file_matches_name(unit.entries, name))
 
 
 def _enables_forwarding(key, value):
@@ -354,4 +352,4 @@ def is_compliant(findings):
 
 
 __all__ = ["CHECKS", "SEVERITIES", "FINDING_IDS", "Finding", "audit", "summarize", "is_compliant",
-           "forwarding_key_for", "stable_mac_for", "container_traffic_interfaces"]
+           "stable_mac_for", "container_traffic_interfaces"]

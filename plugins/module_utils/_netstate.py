@@ -31,7 +31,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import parse_unit_text
 
 try:
-    from pyroute2 import IPRoute
+    from pyroute2 import IPRoute, __version__ as PYROUTE2_VERSION
     from pyroute2.netlink.rtnl import RTM_NEWLINK, RTM_NEWROUTE
     from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
     from pyroute2.netlink.rtnl.rtmsg import rtmsg
@@ -42,7 +42,7 @@ try:
         NetlinkDumpInterrupted = None
     PYROUTE2_IMPORT_ERROR = None
 except ImportError as exc:  # the module reports this through missing_required_lib
-    IPRoute = None
+    IPRoute = PYROUTE2_VERSION = None
     ifinfmsg = rtmsg = object
     RTM_NEWLINK = RTM_NEWROUTE = None
     NetlinkDumpInterrupted = None
@@ -698,10 +698,5 @@ def read_host_state(read_teams=True):
     for name in state.docker.bridges:
         links[name].docker_bridge = True
     state.networkd = read_networkd(links, problems)
-    try:
-        import pyroute2  # pylint: disable=import-outside-toplevel
-
-        state.pyroute2_version = getattr(pyroute2, "__version__", None)
-    except ImportError:  # pragma: no cover
-        pass
+    state.pyroute2_version = PYROUTE2_VERSION
     return state

@@ -122,10 +122,10 @@ def network_file_matches_name(entries, ifname):
     Name= is treated as not matching by name.
     """
     patterns = []
-    for section, key, value, _lineno in entries:
-        if section != "Match" or key != "Name":
+    for entry in entries:  # (section, key, value, ...) with or without the source path
+        if entry[0] != "Match" or entry[1] != "Name":
             continue
-        value = value.strip()
+        value = entry[2].strip()
         if not value:
             patterns = []
             continue
@@ -149,8 +149,9 @@ def effective_entries(entries, section):
     last = {}
     for entry in entries:
         if entry[0] == section and entry[1] is not None:
+            last.pop(entry[1], None)  # re-insert so the result keeps the order of the winning lines
             last[entry[1]] = entry
-    return [last[key] for key in sorted(last, key=lambda k: entries.index(last[k]))]
+    return list(last.values())
 
 
 def translate_forwarding_setting(key, value):
