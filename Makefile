@@ -18,7 +18,9 @@ export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 
 help:
 	@echo "make audit      - check-mode audit of localhost; prints the summary, writes $(REPORT_DIR)"
-	@echo "make test       - the whole test suite: unit, sanity, lint, namespace integration"
+	@echo "make test       - the whole test suite: unit, sanity, lint, namespace integration, VM lab"
+	@echo "make test-fast  - everything but the VM lab"
+	@echo "make lab-images / lab-up / lab-ssh / lab-down / test-lab - the qemu lab (tests/lab/README.md)"
 	@echo "make bench      - netstate_info vs ping vs setup timings at 10..2000 bridge ports"
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
@@ -52,8 +54,7 @@ lint: venv collection
 
 test-fast: unit sanity lint integration
 
-# The VM lab (tests/lab, extensions/molecule) joins `test` once it runs green in CI time; see tests/lab/README.md.
-test: test-fast
+test: test-fast test-lab
 
 bench: venv collection
 	$(PYTHON) bench/netstate_bench.py
@@ -61,4 +62,6 @@ bench: venv collection
 clean:
 	rm -rf .build reports tests/output
 
-# The VM lab's targets (tests/lab/lab.mk) are included here when the lab joins `make test` (issue 3).
+# The VM lab: lab-images, lab-up, lab-ssh, lab-down, lab-list, test-lab (see tests/lab/README.md).
+include tests/lab/lab.mk
+lab-images lab-up: venv collection

@@ -120,6 +120,7 @@ EOF
     fi
     echo "build-image: local repo gets: ${pkgs[*]}"
     install -d "$root$LOCAL_REPO"
+    # shellcheck disable=SC2016  # $1 and $@ are expanded by the chroot's sh
     (cd "$root$LOCAL_REPO" && chroot "$root" sh -c 'cd "$1" && shift && apt-get download "$@"' \
       sh "$LOCAL_REPO" "${pkgs[@]}")
     (cd "$root$LOCAL_REPO" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null)
@@ -129,6 +130,7 @@ EOF
     chroot "$root" apt-get update
     # Prove now, not in a scenario, that the offline install resolves.
     chroot "$root" apt-get install --simulate --no-install-recommends python3-pyroute2 >/dev/null
+    # shellcheck disable=SC2016  # dpkg-query's own ${...} format, not shell
     if chroot "$root" dpkg-query -W -f '${Status}' python3-pyroute2 2>/dev/null | grep -q installed; then
       echo "build-image: python3-pyroute2 must not be installed in $flavour" >&2
       return 1
@@ -139,6 +141,7 @@ EOF
     rm -f "$root"/etc/apt/sources.list.d/*
   fi
 
+  # shellcheck disable=SC2016  # dpkg-query's own ${...} format, not shell
   chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"${HOSTNET_MANIFEST:?}"
   # Last: the steps above still resolve the mirror through the build host's resolver.
   : >"$root/etc/resolv.conf"

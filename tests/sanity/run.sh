@@ -8,9 +8,7 @@ dest="$repo/.build/sanity/ansible_collections/hostnet/dockerhost"
 rm -rf "$repo/.build/sanity"
 mkdir -p "$dest"
 cd "$repo"
-# The VM lab harness (tests/lab, extensions/molecule) is controller-side test tooling, not collection content,
-# and is still being built (issue 3): it is left out until it joins `make test`.
-git ls-files -z -co --exclude-standard -- . ':!tests/lab' ':!extensions' | tar --null -T - -cf - | tar -xf - -C "$dest"
+git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dest"
 cd "$dest"
 git init -q && git add -A >/dev/null  # ansible-test lists the collection's files through git
 # ansible-test bootstraps pip with a script from a host we cannot reach; give it the local stand-in.
