@@ -206,6 +206,15 @@ def _links_using(state, unit):
     return sorted(name for name in state.links if network_file_matches_name(unit.entries, name))
 
 
+def _carriers_without_own_key(state, carriers, key):
+    """Container-traffic links whose .network (by networkd's record) does not set ``key`` to yes."""
+    own = set()
+    for unit in state.networkd.network_files:
+        if any(e[1] == key and parse_boolean(e[2]) is True for e in effective_entries(unit.entries, "Network")):
+            own.update(_links_using(state, unit))
+    return sorted(set(carriers) - own)
+
+
 def _enables_forwarding(key, value):
     if key == "IPForward":
         return bool(legacy_forwarding_families(value))
@@ -256,14 +265,20 @@ def networkd_findings(state):
         for conf in networkd.networkd_conf:
             for _section, key, value, path, lineno in effective_entries(conf.entries, "Network"):
                 if key in ("IPv4Forwarding", "IPv6Forwarding") and parse_boolean(value) is False:
+                    exposed = _carriers_without_own_key(state, carriers, key)
+                    sysctl = "net.ipv4.ip_forward" if key == "IPv4Forwarding" else "net.ipv6.conf.all.forwarding"
                     findings.append(Finding(
                         "networkd_forwarding_forced_off", "networkd", "error", None,
-                        {"file": path, "line": lineno, "key": key, "value": value, "systemd_version": version},
+                        {"file": path, "line": lineno, "key": key, "value": value, "systemd_version": version,
+                         "container_traffic_interfaces_following_it": exposed},
                         {key: "(unset) or yes"},
                         "Remove '%s=%s' from %s (or override it in /etc/systemd/networkd.conf.d/), then "
-                        "'networkctl reload'" % (key, value, path),
-                        "networkd.conf [Network] %s=no forces forwarding off on every link networkd manages, "
-                        "whatever the .network files say." % key))
+                        "'systemctl restart systemd-networkd'" % (key, value, path),
+                        # Measured on systemd 257 (lab scenario networkd_257): the global sysctl goes to 0 when
+                        # networkd starts; a link whose .network sets the key to yes keeps forwarding.
+                        "networkd.conf [Network] %s=no makes networkd set %s to 0 whenever it starts, undoing "
+                        "what Docker set, and every link whose .network does not set %s=yes follows it%s."
+                        % (key, sysctl, key, " (here: %s)" % ", ".join(exposed) if exposed else "")))
     return findings
 
 

@@ -273,3 +273,21 @@ def test_names_never_matter():
 
     assert [(f.id, f.severity, f.interface) for f in findings] == [("networkd_forwarding_forced_off", "error", "brx")]
     assert findings[0].current["container_traffic_interfaces"] == ["brx"]
+
+
+def test_networkd_conf_forced_off_names_the_container_links_that_follow_it():
+    # Measured on 257 (lab scenario networkd_257): networkd.conf IPv4Forwarding=no turns the global sysctl off;
+    # a link whose .network sets IPv4Forwarding=yes keeps forwarding, the others follow the global value.
+    own = network_file("IPv4Forwarding=yes", path="/etc/systemd/network/10-brfwd.network", name="brfwd")
+    bare = network_file("Address=192.0.2.1/24", path="/etc/systemd/network/10-docker0.network", name="docker0")
+    host = host_with(
+        257, own, bare, conf=[conf_file("IPv4Forwarding=no")],
+        links=[bridge("brfwd"), bridge("docker0")],
+        link_network_file={"brfwd": own.path, "docker0": bare.path},
+        docker=docker("docker0", "brfwd"),
+    )
+
+    [finding] = [f for f in networkd_findings(host) if f.id == "networkd_forwarding_forced_off"]
+
+    assert finding.current["container_traffic_interfaces_following_it"] == ["docker0"]
+    assert "net.ipv4.ip_forward" in finding.why and "docker0" in finding.why
