@@ -224,6 +224,7 @@ class NetworkdState:
     running: bool = False
     version: Optional[int] = None
     network_files: List[UnitFile] = field(default_factory=list)
+    netdev_files: List[UnitFile] = field(default_factory=list)
     networkd_conf: List[UnitFile] = field(default_factory=list)
     link_network_file: Dict[str, str] = field(default_factory=dict)
 
@@ -266,6 +267,7 @@ class HostState:
                 "running": self.networkd.running,
                 "version": self.networkd.version,
                 "network_files": [u.path for u in self.networkd.network_files],
+                "netdev_files": [u.path for u in self.networkd.netdev_files],
                 "networkd_conf": [u.path for u in self.networkd.networkd_conf],
                 "link_network_file": dict(self.networkd.link_network_file),
             },
@@ -622,6 +624,7 @@ def read_networkd(links, problems):
     if not state.installed:
         return state
     state.network_files = _collect_unit_files(NETWORKD_UNIT_DIRS, ".network", problems)
+    state.netdev_files = _collect_unit_files(NETWORKD_UNIT_DIRS, ".netdev", problems)
     text = _read_text(NETWORKD_CONF, problems)
     conf = UnitFile(path=NETWORKD_CONF)
     if text is not None:

@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""systemd-networkd persistence: drop-ins next to the user's files, never a rewrite of them.
+
+A setting for a link goes into ``/etc/systemd/network/<its .network>.d/90-hostnet-dockerhost-<what>.conf``
+(systemd reads drop-ins for a unit from every unit directory, so this also works for a .network shipped in
+/usr/lib). A bridge's MAC goes into the drop-in of the ``.netdev`` that creates it (``[NetDev] MACAddress=``)
+or, for a bridge networkd only configures, into its .network (``[Link] MACAddress=``).
+The name sorts late ("90-") so that ours wins over earlier drop-ins; a later one that overrides ours is
+reported rather than fought with.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import Backend, Persistence, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import plan_file, plan_removal
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import (
+    effective_entries,
+    network_file_matches_name,
+)
+
+ETC_NETWORK = "/etc/systemd/network"
+DROPIN_PREFIX = "90-hostnet-dockerhost-"
+RELOAD = ["networkctl", "reload"]
+
+
+def dropin_path(unit_path, what, etc_dir=ETC_NETWORK):
+    return os.path.join(etc_dir, os.path.basename(unit_path) + ".d", DROPIN_PREFIX + what + ".conf")
+
+
+def render_dropin(module_name, why, section, settings):
+    lines = ["# Managed by hostnet.dockerhost.%s: %s" % (module_name, why),
+             "# Remove with the module's state=absent (or delete this file and run 'networkctl reload').",
+             "[%s]" % section]
+    lines += ["%s=%s" % (key, value) for key, value in settings]
+    return "\n".join(lines) + "\n"
+
+
+def overriding_entries(unit, path, section, keys):
+    """Entries for ``keys`` that come after drop-in ``path`` in systemd's order, i.e. would win over it."""
+    name = os.path.basename(path)
+    later = [e for e in unit.entries if e[3] != path and e[3] != unit.path
+             and os.path.basename(e[3]) > name and e[0] == section and e[1] in keys]
+    return later
+
+
+def netdev_name(unit):
+    for entry in effective_entries(unit.entries, "NetDev"):
+        if entry[1] == "Name":
+            return entry[2]
+    return None
+
+
+class NetworkdBackend(Backend):
+    name = "systemd-networkd"
+
+    def __init__(self, host, run, etc_dir=ETC_NETWORK):
+        super().__init__(host, run)
+        self.networkd = host.networkd
+        self.etc_dir = etc_dir
+
+    # ------------------------------------------------------------------ which files
+
+    def network_unit(self, ifname):
+        """The .network networkd applies to ``ifname``: its own record first, else [Match] Name=."""
+        if not self.networkd.running:
+            return None
+        recorded = self.networkd.link_network_file.get(ifname)
+        for unit in self.networkd.network_files:
+            if recorded and unit.path == recorded:
+                return unit
+        if recorded:
+            return None  # e.g. a file under /run we did not read; do not guess
+        for unit in self.networkd.network_files:
+            if network_file_matches_name(unit.entries, ifname):
+                return unit
+        return None
+
+    def netdev_unit(self, ifname):
+        if not self.networkd.running:
+            return None
+        for unit in self.networkd.netdev_files:
+            if netdev_name(unit) == ifname:
+                return unit
+        return None
+
+    def owner(self, ifname):
+        unit = self.network_unit(ifname) or self.netdev_unit(ifname)
+        return unit.path if unit else None
+
+    # ------------------------------------------------------------------ plans
+
+    def _plan_dropin(self, ifname, unit, what, content, section, keys, notes=()):
+        path = dropin_path(unit.path, what, self.etc_dir)
+        edit = plan_file(path, content, reason="%s for %s" % (what, ifname)) if content else plan_removal(path)
+        plan = Persistence(interface=ifname, backend=self.name, owner=unit.path, files=[edit],
+                           reload=[RELOAD], notes=list(notes))
+        if content:
+            for entry in overriding_entries(unit, path, section, keys):
+                plan.notes.append("%s:%d sets %s=%s after our drop-in and wins over it; remove it"
+                                  % (entry[3], entry[4], entry[1], entry[2]))
+        return plan
+
+    def plan_promisc(self, ifname, enabled):
+        unit = self.network_unit(ifname)
+        if unit is None:
+            raise Unsupported("no .network of systemd-networkd applies to %s" % ifname)
+        content = render_dropin("port_promisc", "keep %s promiscuous (port of a bridged LAG)" % ifname,
+                                "Link", [("Promiscuous", "yes")]) if enabled else None
+        return self._plan_dropin(ifname, unit, "promisc", content, "Link", ("Promiscuous",))
+
+    def plan_mac(self, ifname, mac):
+        unit = self.netdev_unit(ifname)
+        section, key = "NetDev", "MACAddress"
+        if unit is None:
+            unit = self.network_unit(ifname)
+            section, key = "Link", "MACAddress"
+        if unit is None:
+            raise Unsupported("no .netdev or .network of systemd-networkd applies to %s" % ifname)
+        content = render_dropin("bridge_mac", "pin the MAC of bridge %s so ports joining or leaving never "
+                                "change it" % ifname, section, [(key, mac)]) if mac else None
+        return self._plan_dropin(ifname, unit, "mac", content, section, (key,))
+
+    def plan_forwarding(self, ifname, settings):
+        """``settings``: [(key, value)] such as [("IPv4Forwarding", "yes")]; empty removes our drop-in."""
+        unit = self.network_unit(ifname)
+        if unit is None:
+            raise Unsupported("no .network of systemd-networkd applies to %s; networkd does not manage it"
+                              % ifname)
+        content = render_dropin("networkd_forwarding", "forward on %s, which carries container traffic"
+                                % ifname, "Network", settings) if settings else None
+        return self._plan_dropin(ifname, unit, "forwarding", content, "Network", tuple(k for k, _v in settings))
+
