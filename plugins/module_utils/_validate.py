@@ -77,3 +77,29 @@ def validate_known_interfaces(option, names, known):
             option=option,
         )
     return names
+
+
+def mac_problem(value):
+    """Why ``value`` cannot be a bridge's MAC address (unicast, six octets, not all-zero), or None."""
+    if not isinstance(value, str):
+        return "is not a string"
+    octets = value.strip().replace("-", ":").split(":")
+    if len(octets) != 6 or not all(len(o) == 2 and all(c in "0123456789abcdefABCDEF" for c in o) for o in octets):
+        return "is not six hexadecimal octets like 02:42:ac:11:00:02"
+    first = int(octets[0], 16)
+    if first & 0x01:
+        return "is a multicast/broadcast address (the lowest bit of the first octet is set)"
+    if all(int(o, 16) == 0 for o in octets):
+        return "is all-zero"
+    return None
+
+
+def validate_mac(option, value):
+    """Return ``value`` normalised (lower case, colons) or raise InvalidInput naming ``option``."""
+    problem = mac_problem(value)
+    if problem:
+        raise InvalidInput(
+            "%s: %r %s. A bridge MAC must be six octets (aa:bb:cc:dd:ee:ff), unicast (first octet even) and not "
+            "all-zero; a locally administered one has the second-lowest bit of the first octet set (02:..)."
+            % (option, value, problem), option=option)
+    return value.strip().replace("-", ":").lower()

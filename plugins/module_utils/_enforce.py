@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every enforcing module shares: the pyroute2 requirement, a command runner, the backends of a host,
+and turning typed errors into fail_json at the edge."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_fallback import FallbackBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_ifupdown import IfupdownBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_networkd import NetworkdBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_nm import NetworkManagerBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
+    PYROUTE2_DISTRO_PACKAGE,
+    PYROUTE2_IMPORT_ERROR,
+)
+
+
+def require_pyroute2(module):
+    if PYROUTE2_IMPORT_ERROR is not None:
+        module.fail_json(
+            msg=missing_required_lib("pyroute2", reason="to read and change the host's links over netlink")
+            + " On Debian and Ubuntu install the package %s." % PYROUTE2_DISTRO_PACKAGE,
+            exception=str(PYROUTE2_IMPORT_ERROR),
+            missing_package=PYROUTE2_DISTRO_PACKAGE,
+        )
+
+
+def module_runner(module):
+    """run(argv) -> (rc, stdout, stderr); argument lists only, never a shell string."""
+
+    def run(argv):
+        return module.run_command(list(argv), environ_update={"LC_ALL": "C"})
+
+    return run
+
+
+def host_backends(host, run):
+    """The owners in the order they are asked (an active NetworkManager profile is what really runs the
+    link), and the fallback for interfaces nobody owns."""
+    owners = [NetworkManagerBackend(host, run), NetworkdBackend(host, run), IfupdownBackend(host, run)]
+    return owners, FallbackBackend(host, run)
+
+
+def backend_named(name, owners, fallback):
+    for backend in owners + [fallback]:
+        if backend.name == name:
+            return backend
+    return fallback
+
+
+def run_module(module, enforce):
+    """Call ``enforce(module) -> result`` and turn a HostnetError into fail_json."""
+    require_pyroute2(module)
+    try:
+        result = enforce(module)
+    except HostnetError as exc:
+        module.fail_json(**exc.to_fail_kwargs())
+    module.exit_json(**result)
