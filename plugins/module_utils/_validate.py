@@ -15,6 +15,9 @@ _FORBIDDEN_IFNAME_CHARS = set("/:") | set(" \t\n\r\v\f")
 # The kernel's dev_valid_name() refuses '/', ':' and isspace() per *byte*; its ctype table (lib/ctype.c)
 # counts 0xA0 as space, so a UTF-8 name containing that byte (e.g. "à" = c3 a0) is refused too.
 _FORBIDDEN_IFNAME_BYTES = frozenset(b"/: \t\n\r\v\f\xa0")
+# The kernel accepts these, but a name with them is far likelier an injection attempt or a typo than a real
+# interface, and they would need quoting in udev rules and ifupdown lines the collection writes.
+_SHELL_METACHARACTERS = frozenset(";&|$`<>()'\"\\*?[]{}")
 
 
 def interface_name_problem(name):
@@ -28,6 +31,9 @@ def interface_name_problem(name):
     bad = sorted(set(name) & _FORBIDDEN_IFNAME_CHARS)
     if bad:
         return "contains %s" % ", ".join(repr(c) for c in bad)
+    meta = sorted(set(name) & _SHELL_METACHARACTERS)
+    if meta:
+        return "contains shell or glob metacharacters %s" % " ".join(meta)
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         return "contains a control character"
     if any(b in _FORBIDDEN_IFNAME_BYTES for b in name.encode("utf-8")):
@@ -46,7 +52,8 @@ def validate_interface_names(option, names):
     if problems:
         raise InvalidInput(
             "%s: invalid interface name(s): %s. A Linux interface name is 1-%d bytes with no '/', ':' or "
-            "whitespace and is not '.' or '..'." % (option, "; ".join(problems), IFNAME_MAX_BYTES),
+            "whitespace and is not '.' or '..'; the collection also refuses shell and glob metacharacters."
+            % (option, "; ".join(problems), IFNAME_MAX_BYTES),
             option=option,
         )
     return names
