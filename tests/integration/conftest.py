@@ -19,12 +19,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS = REPO / ".build" / "collections"
 
-AUDIT_PLAYBOOK = """
+MODULE_PLAYBOOK = """
 - hosts: localhost
   gather_facts: false
   tasks:
-    - name: Audit
-      hostnet.dockerhost.netstate_info: "{{ hostnet_args }}"
+    - name: Run the module
+      hostnet.dockerhost.%s: "{{ hostnet_args }}"
       register: __result
       ignore_errors: true
     - name: Save the result
@@ -92,10 +92,14 @@ class Netns:
 
     def audit(self, check_mode=True, wrap=None, **options):
         """Run netstate_info in this namespace through ansible-playbook; return the registered result."""
+        return self.module("netstate_info", check_mode=check_mode, wrap=wrap, **options)
+
+    def module(self, name, check_mode=False, wrap=None, **options):
+        """Run hostnet.dockerhost.NAME in this namespace through ansible-playbook; return the registered result."""
         _ensure_collection_path()
         with tempfile.TemporaryDirectory(prefix="hostnet-it-") as tmp:
             playbook = Path(tmp) / "audit.yml"
-            playbook.write_text(AUDIT_PLAYBOOK)
+            playbook.write_text(MODULE_PLAYBOOK % name)
             out = Path(tmp) / "result.json"
             extra = Path(tmp) / "vars.json"
             extra.write_text(json.dumps({"hostnet_args": options, "hostnet_out": str(out)}))
@@ -104,7 +108,7 @@ class Netns:
             argv = ["ansible-playbook", "-i", "localhost,", "-c", "local",
                     "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@%s" % extra, str(playbook)]
             if check_mode:
-                argv.append("--check")
+                argv += ["--check", "--diff"]
             argv = [str(Path(sys.executable).parent / "ansible-playbook")] + argv[1:] \
                 if (Path(sys.executable).parent / "ansible-playbook").exists() else argv
             if wrap:
