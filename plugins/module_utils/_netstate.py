@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one read model of a host's networking state.
 
-``read_host_state()`` does one netlink link dump and one route dump through pyroute2, and reads only what
+``read_host_state()`` does one netlink link, address and route dump through pyroute2, and reads only what
 netlink does not carry: sysfs ``addr_assign_type`` and ``flags``, the global forwarding sysctls,
 ``/etc/docker/daemon.json``, the systemd-networkd configuration and, for teams, ``teamdctl``.
 Everything else in the collection reads the host through this file and works on the dataclasses below.
@@ -22,6 +22,7 @@ import errno
 import json
 import os
 import shutil
+import socket
 import struct
 import subprocess
 from dataclasses import asdict, dataclass, field
@@ -32,7 +33,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd impor
 
 try:
     from pyroute2 import IPRoute, __version__ as PYROUTE2_VERSION
-    from pyroute2.netlink.rtnl import RTM_NEWLINK, RTM_NEWROUTE
+    from pyroute2.netlink.rtnl import RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE
+    from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
     from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
     from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
@@ -43,8 +45,8 @@ try:
     PYROUTE2_IMPORT_ERROR = None
 except ImportError as exc:  # the module reports this through missing_required_lib
     IPRoute = PYROUTE2_VERSION = None
-    ifinfmsg = rtmsg = object
-    RTM_NEWLINK = RTM_NEWROUTE = None
+    ifinfmsg = rtmsg = ifaddrmsg = object
+    RTM_NEWLINK = RTM_NEWROUTE = RTM_NEWADDR = None
     NetlinkDumpInterrupted = None
     PYROUTE2_IMPORT_ERROR = exc
 
@@ -80,6 +82,8 @@ AF_INET6 = 10
 IFLA_INET_CONF = 1
 IFLA_INET6_CONF = 2
 DEVCONF_FORWARDING_INDEX = 0  # IPV4_DEVCONF_FORWARDING - 1 and DEVCONF_FORWARDING
+IFA_ADDRESS = 1
+IFA_LOCAL = 2
 RTA_OIF = 4
 RTA_MULTIPATH = 9
 RTA_TABLE = 15
@@ -170,6 +174,7 @@ class Link:
     slave_kind: Optional[str] = None
     slave_state: Optional[str] = None  # bond slaves: "active" or "backup"
     docker_bridge: bool = False
+    addresses: List[str] = field(default_factory=list)  # "192.0.2.10/24", "2001:db8::1/64"
 
     @property
     def effective_promisc(self):
@@ -293,6 +298,11 @@ class _RawRouteMessage(rtmsg):
         self.raw_span = (offset, self.offset + self.length)
 
 
+class _RawAddressMessage(ifaddrmsg):
+    def decode_nlas(self, offset):
+        self.raw_span = (offset, self.offset + self.length)
+
+
 def _attrs(data, start, end):
     """Index a chain of netlink attributes: {type: (value_start, value_end)}."""
     found = {}
@@ -397,6 +407,24 @@ def decode_link(msg):
     return link, master_index, active_slave_index
 
 
+def decode_address(msg):
+    """(ifindex, "address/prefixlen") of one raw RTM_NEWADDR message, or None for another family."""
+    family = msg["family"]
+    if family not in (AF_INET, AF_INET6):
+        return None
+    data = msg.data
+    attrs = _attrs(data, *msg.raw_span)
+    # IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer's on point-to-point links.
+    span = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
+    if span is None:
+        return None
+    raw = bytes(data[span[0]:span[1]])
+    if len(raw) != (4 if family == AF_INET else 16):
+        return None
+    return msg["index"], "%s/%d" % (socket.inet_ntop(socket.AF_INET if family == AF_INET else socket.AF_INET6, raw),
+                                    msg["prefixlen"])
+
+
 def _route_default_oifs(msg):
     """Output interfaces of a main-table default route message, else []."""
     if msg["dst_len"] != 0:
@@ -436,7 +464,10 @@ def _dump(ipr, method, *args, **kwargs):
 
 
 def dump_netlink():
-    """One link dump and one route dump. Returns (links by ifindex, master ifindexes, active slaves, default oifs)."""
+    """One link, address and route dump.
+
+    Returns (links by ifindex, master ifindexes, active slaves, default oifs); the links carry their addresses.
+    """
     if IPRoute is None:
         raise ReadError(
             "pyroute2 is not importable (%s); install %s" % (PYROUTE2_IMPORT_ERROR, PYROUTE2_DISTRO_PACKAGE),
@@ -445,7 +476,9 @@ def dump_netlink():
     with IPRoute() as ipr:
         ipr.marshal.msg_map[RTM_NEWLINK] = _RawLinkMessage
         ipr.marshal.msg_map[RTM_NEWROUTE] = _RawRouteMessage
+        ipr.marshal.msg_map[RTM_NEWADDR] = _RawAddressMessage
         link_msgs = _dump(ipr, "link", "dump")
+        addr_msgs = _dump(ipr, "addr", "dump")
         route_msgs = _dump(ipr, "route", "dump", family=AF_INET) + _dump(ipr, "route", "dump", family=AF_INET6)
     by_index, masters, active = {}, {}, {}
     for msg in link_msgs:
@@ -457,6 +490,10 @@ def dump_netlink():
             masters[link.ifindex] = master_index
         if active_slave_index:
             active[link.ifindex] = active_slave_index
+    for msg in addr_msgs:
+        decoded = decode_address(msg) if hasattr(msg, "raw_span") else None
+        if decoded and decoded[0] in by_index:
+            by_index[decoded[0]].addresses.append(decoded[1])
     default_oifs = []
     for msg in route_msgs:
         if hasattr(msg, "raw_span"):
