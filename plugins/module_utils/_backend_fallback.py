@@ -53,6 +53,9 @@ RULES_DIR = "/etc/udev/rules.d"
 RULE_PREFIX = "90-hostnet-dockerhost-"
 IP_CANDIDATES = ("/usr/sbin/ip", "/sbin/ip")
 RELOAD = ["udevadm", "control", "--reload"]
+# systemd-udevd's control socket: absent where udevd does not run (containers, early boot), and then there is
+# nothing to reload - udevd reads the rules when it starts.
+UDEV_CONTROL = "/run/udev/control"
 # udev match patterns: * ? [ ] and | (alternatives); substitutions in RUN: $ and %; quoting: " ' and \.
 UDEV_UNSAFE = frozenset("*?[]|$%\"'\\")
 
@@ -132,7 +135,11 @@ class FallbackBackend(Backend):
                                   "for a runtime-only change" % (feature, ifname, problem), interface=ifname)
             text = render_rule(ifname, feature, self._ip(ifname, feature), mac=value if feature == "mac" else None)
             edit = plan_file(path, text, mode=0o644, reason="udev rule: %s of %s" % (feature, ifname))
-        return Persistence(interface=ifname, backend=self.name, owner=None, files=[edit], reload=[list(RELOAD)])
+        if os.path.exists(UDEV_CONTROL):
+            return Persistence(interface=ifname, backend=self.name, owner=None, files=[edit], reload=[list(RELOAD)])
+        return Persistence(interface=ifname, backend=self.name, owner=None, files=[edit],
+                           notes=["systemd-udevd is not running here (no %s); the rule takes effect when it starts"
+                                  % UDEV_CONTROL])
 
     def plan_promisc(self, ifname, enabled):
         return self._plan(ifname, "promisc", True if enabled else None)

@@ -11,6 +11,7 @@ import pytest
 
 from hostnet_builders import state
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils import _backend_fallback as backend_fallback
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_fallback import (
     FallbackBackend,
     find_ip,
@@ -67,7 +68,10 @@ def test_one_file_per_interface_and_feature_sorting_after_net_setup_link():
     assert os.path.basename(rule_path("a", "mac")) > "80-net-setup-link.rules"
 
 
-def test_plan_writes_the_rule_and_reloads_udev(tmp_path):
+def test_plan_writes_the_rule_and_reloads_udev(tmp_path, monkeypatch):
+    control = tmp_path / "udev-control"
+    control.write_text("")
+    monkeypatch.setattr(backend_fallback, "UDEV_CONTROL", str(control))
     plan = fallback(tmp_path).plan_promisc("lan0", True)
 
     assert plan.backend == "fallback" and plan.owner is None
@@ -76,6 +80,13 @@ def test_plan_writes_the_rule_and_reloads_udev(tmp_path):
         (str(tmp_path / "rules.d" / "90-hostnet-dockerhost-promisc-lan0.rules"), "create")]
     assert plan.files[0].after == render_rule("lan0", "promisc", "/usr/sbin/ip")
     assert not (tmp_path / "rules.d").exists()  # planning wrote nothing
+
+
+def test_without_udevd_there_is_nothing_to_reload_and_the_result_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(backend_fallback, "UDEV_CONTROL", str(tmp_path / "absent"))
+    plan = fallback(tmp_path).plan_promisc("lan0", True)
+    assert plan.reload == [] and plan.changed
+    assert "udevd is not running" in plan.notes[0]
 
 
 def test_applied_rule_plans_no_change_and_removal_deletes_it(tmp_path):
