@@ -1,0 +1,473 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The team -> bond transaction, run ON THE HOST, detached from the Ansible connection.
+
+Standard library only, no collection imports: the ``team_to_bond`` module writes this file next to the
+transaction's ``plan.json`` in ``/var/lib/hostnet-dockerhost/team_to_bond/<txid>/`` and starts it with
+``systemd-run`` (a transient unit of its own), so a dying SSH session or controller cannot stop it.
+
+    python3 _t2b_txn.py apply DIR      arm the rollback timer, snapshot, apply, check the bond, probe
+    python3 _t2b_txn.py rollback DIR   restore the snapshot (files byte-identical, mode, owner) and runtime
+    python3 _t2b_txn.py confirm DIR    stop the timer, remove the team configuration, drop the snapshot
+    python3 _t2b_txn.py boot-guard     at boot, before the network: roll back unconfirmed transactions
+
+States in DIR/state.json: applying -> applied -> confirmed, or -> rolling_back -> rolled_back; failed
+when the timer could not be armed (nothing was changed then).
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+STATE_ROOT = "/var/lib/hostnet-dockerhost/team_to_bond"
+GUARD_UNIT = "hostnet-t2b-guard.service"
+GUARD_PATH = "/etc/systemd/system/" + GUARD_UNIT
+GUARD_LINK = "/etc/systemd/system/sysinit.target.wants/" + GUARD_UNIT
+PENDING = ("applying", "applied", "rolling_back")
+PING_INTERVAL = 1.0
+
+
+def now():
+    return time.time()
+
+
+def log(directory, message):
+    line = "%.3f %s\n" % (now(), message)
+    with open(os.path.join(directory, "log.txt"), "a", encoding="utf-8") as out:
+        out.write(line)
+
+
+def read_json(path, default=None):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return default
+
+
+def write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=1, sort_keys=True)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def set_state(directory, state, **extra):
+    path = os.path.join(directory, "state.json")
+    data = read_json(path, {}) or {}
+    data.update(extra)
+    data["state"] = state
+    data.setdefault("history", []).append([round(now(), 3), state])
+    write_json(path, data)
+    log(directory, "state " + state + (" " + json.dumps(extra, sort_keys=True) if extra else ""))
+    return data
+
+
+def get_state(directory):
+    return (read_json(os.path.join(directory, "state.json"), {}) or {}).get("state")
+
+
+class Lock:
+    def __init__(self, directory):
+        self.path = os.path.join(directory, "lock")
+        self.handle = None
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def run(directory, argv, check=True, timeout=120):
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=timeout, check=False)
+        rc, out, err = proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        rc, out, err = -1, "", str(exc)
+    log(directory, "run %s -> rc=%s %s" % (json.dumps(argv), rc, (err or out).strip()[:400]))
+    if check and rc != 0:
+        raise StepFailed("%s failed (rc=%s): %s" % (" ".join(argv), rc, (err or out).strip()[:400]))
+    return rc, out
+
+
+class StepFailed(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------------------------- snapshot
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(65536), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def snapshot(directory, dirs):
+    """Copy every file and symlink under ``dirs`` (with mode, owner) into DIR/snapshot; return the manifest."""
+    store = os.path.join(directory, "snapshot")
+    os.makedirs(store, exist_ok=True)
+    manifest = {}
+    for root in dirs:
+        entry = {"exists": os.path.isdir(root), "files": {}}
+        manifest[root] = entry
+        if not entry["exists"]:
+            continue
+        for current, subdirs, files in os.walk(root):
+            subdirs.sort()
+            for name in sorted(files) + sorted(d for d in subdirs if os.path.islink(os.path.join(current, d))):
+                path = os.path.join(current, name)
+                st = os.lstat(path)
+                rec = {"mode": st.st_mode & 0o7777, "uid": st.st_uid, "gid": st.st_gid}
+                if os.path.islink(path):
+                    rec["link"] = os.readlink(path)
+                else:
+                    copy = os.path.join(store, "%d" % len(os.listdir(store)))
+                    shutil.copyfile(path, copy)
+                    rec["copy"] = copy
+                    rec["sha256"] = sha256_file(copy)
+                entry["files"][path] = rec
+    write_json(os.path.join(directory, "snapshot.json"), manifest)
+    return manifest
+
+
+def _same(path, rec):
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    if "link" in rec:
+        return os.path.islink(path) and os.readlink(path) == rec["link"]
+    return (not os.path.islink(path) and st.st_mode & 0o7777 == rec["mode"] and st.st_uid == rec["uid"]
+            and st.st_gid == rec["gid"] and sha256_file(path) == rec["sha256"])
+
+
+def restore(directory, manifest):
+    """Make every snapshot directory hold exactly what it held: changed files rewritten, new ones removed."""
+    for root, entry in manifest.items():
+        files = entry["files"]
+        if os.path.isdir(root):
+            for current, subdirs, names in os.walk(root):
+                for name in names + [d for d in subdirs if os.path.islink(os.path.join(current, d))]:
+                    path = os.path.join(current, name)
+                    if path not in files:
+                        os.unlink(path)
+                        log(directory, "restore: removed %s" % path)
+        for path, rec in sorted(files.items()):
+            if _same(path, rec):
+                continue
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = os.path.join(os.path.dirname(path), ".hostnet-t2b-restore.tmp")
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            if "link" in rec:
+                os.symlink(rec["link"], tmp)
+                os.lchown(tmp, rec["uid"], rec["gid"])
+            else:
+                shutil.copyfile(rec["copy"], tmp)
+                os.chown(tmp, rec["uid"], rec["gid"])
+                os.chmod(tmp, rec["mode"])
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+            log(directory, "restore: wrote %s" % path)
+    os.sync()
+
+
+def write_file(path, content, mode):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".hostnet-t2b.tmp"
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write(content)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------------------------------------- checks
+
+
+def sysfs(name, attr):
+    with open("/sys/class/net/%s/%s" % (name, attr), encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def link_master(name):
+    path = "/sys/class/net/%s/master" % name
+    return os.path.basename(os.readlink(path)) if os.path.islink(path) else None
+
+
+def bond_mismatches(expect):
+    """Differences between the running bond and the plan ([] when it runs as planned)."""
+    bond = expect["bond"]
+    if not os.path.isdir("/sys/class/net/%s/bonding" % bond):
+        return ["%s does not exist as a bond" % bond]
+    found = []
+    for key, want in expect["options"].items():
+        try:
+            have = sysfs(bond, "bonding/" + key)
+        except OSError as exc:
+            found.append("%s: cannot read %s (%s)" % (bond, key, exc))
+            continue
+        if key == "arp_ip_target":
+            ok = sorted(have.split()) == sorted(want.replace(",", " ").split())
+        else:
+            ok = (have.split() or [""])[0] == str(want) or have == str(want)
+        if not ok:
+            found.append("%s: %s is %r, planned %r" % (bond, key, have, want))
+    slaves = sysfs(bond, "bonding/slaves").split()
+    missing = sorted(set(expect["ports"]) - set(slaves))
+    if missing:
+        found.append("%s: ports not enslaved yet: %s" % (bond, " ".join(missing)))
+    if expect.get("mac") and sysfs(bond, "address") != expect["mac"]:
+        found.append("%s: MAC %s, planned %s" % (bond, sysfs(bond, "address"), expect["mac"]))
+    if expect.get("master") and link_master(bond) != expect["master"]:
+        found.append("%s: master %s, planned %s" % (bond, link_master(bond), expect["master"]))
+    if expect.get("mtu") and int(sysfs(bond, "mtu")) != expect["mtu"]:
+        found.append("%s: MTU %s, planned %s" % (bond, sysfs(bond, "mtu"), expect["mtu"]))
+    if sysfs(bond, "operstate") != "up":
+        found.append("%s: operstate %s" % (bond, sysfs(bond, "operstate")))
+    return found
+
+
+def wait_bonds(directory, plan, deadline):
+    while True:
+        problems = [p for expect in plan["expect"] for p in bond_mismatches(expect)]
+        if not problems:
+            return
+        if now() > deadline:
+            raise StepFailed("the bond does not run as planned: " + "; ".join(problems))
+        time.sleep(1)
+
+
+def probe(directory, plan, deadline):
+    for target in plan["probe"]["targets"]:
+        while True:
+            rc, _out = run(directory, ["ping", "-n", "-c", "1", "-W", "1", target], check=False, timeout=10)
+            if rc == 0:
+                break
+            if now() > deadline:
+                raise StepFailed("probe target %s is not reachable through the bond" % target)
+            time.sleep(PING_INTERVAL)
+
+
+# ----------------------------------------------------------------------------------------------- guard
+
+
+GUARD_TEXT = """# hostnet.dockerhost team_to_bond: a host that reboots in the middle of a team -> bond transaction
+# comes back with its previous configuration (restored before the network starts).
+[Unit]
+Description=hostnet.dockerhost team_to_bond: roll back unconfirmed transactions
+DefaultDependencies=no
+After=local-fs.target
+Before=network-pre.target systemd-networkd.service NetworkManager.service
+Wants=network-pre.target
+
+[Service]
+Type=oneshot
+ExecStart=%s %s boot-guard
+
+[Install]
+WantedBy=sysinit.target
+"""
+
+
+def install_guard(directory):
+    script = os.path.join(STATE_ROOT, "t2b_guard.py")
+    shutil.copyfile(os.path.abspath(__file__), script)
+    write_file(GUARD_PATH, GUARD_TEXT % (sys.executable, script), 0o644)
+    os.makedirs(os.path.dirname(GUARD_LINK), exist_ok=True)
+    if not os.path.lexists(GUARD_LINK):
+        os.symlink(GUARD_PATH, GUARD_LINK)
+    log(directory, "boot guard installed")
+
+
+def remove_guard_unless_pending(directory):
+    for name in os.listdir(STATE_ROOT) if os.path.isdir(STATE_ROOT) else []:
+        other = os.path.join(STATE_ROOT, name)
+        if other != directory and os.path.isdir(other) and get_state(other) in PENDING:
+            return
+    for path in (GUARD_LINK, GUARD_PATH):
+        if os.path.lexists(path):
+            os.unlink(path)
+    log(directory, "boot guard removed")
+
+
+# ----------------------------------------------------------------------------------------------- commands
+
+
+def timer_unit(plan):
+    return "hostnet-t2b-rollback-%s" % plan["txid"]
+
+
+def apply(directory):
+    plan = read_json(os.path.join(directory, "plan.json"))
+    started = now()
+    set_state(directory, "applying", pid=os.getpid(), started=started)
+    rc, _out = run(directory, ["systemd-run", "--quiet", "--collect", "--unit", timer_unit(plan),
+                               "--on-active=%ds" % plan["timeout"], "--timer-property=AccuracySec=1s",
+                               sys.executable, os.path.abspath(__file__), "rollback", directory], check=False)
+    if rc != 0:
+        set_state(directory, "failed", error="could not arm the rollback timer; nothing was changed")
+        return 1
+    try:
+        install_guard(directory)
+        snapshot(directory, plan["snapshot_dirs"])
+        for argv in plan["stop_team"]:
+            run(directory, argv)
+        for path in plan["moved_aside"]:
+            if os.path.lexists(path):
+                os.unlink(path)
+                log(directory, "moved aside %s (in the snapshot)" % path)
+        for item in plan["files"]:
+            write_file(item["path"], item["content"], item["mode"])
+            log(directory, "wrote %s" % item["path"])
+        for argv in plan["apply"]:
+            if get_state(directory) != "applying":
+                return 1  # the timer's rollback took over
+            run(directory, argv)
+        deadline = now() + plan["settle_timeout"]
+        wait_bonds(directory, plan, deadline)
+        bonds_up = now()
+        probe(directory, plan, deadline)
+    except (StepFailed, OSError) as exc:
+        log(directory, "apply failed: %s" % exc)
+        rollback(directory, reason="apply failed: %s" % exc, from_timer=False)
+        return 1
+    with Lock(directory):
+        if get_state(directory) == "applying":
+            set_state(directory, "applied", applied=now(), apply_seconds=round(now() - started, 2),
+                      bond_seconds=round(bonds_up - started, 2))
+    return 0
+
+
+def restore_runtime(directory, plan, deadline):
+    for team in plan["restore_runtime"]:
+        name = team["team"]
+        while not os.path.isdir("/sys/class/net/%s" % name) and now() < deadline:
+            time.sleep(0.5)
+        if not os.path.isdir("/sys/class/net/%s" % name):
+            log(directory, "runtime: %s did not come back" % name)
+            continue
+        if team.get("mtu") and int(sysfs(name, "mtu")) != team["mtu"]:
+            run(directory, ["ip", "link", "set", name, "mtu", str(team["mtu"])], check=False)
+        if team.get("mac") and sysfs(name, "address") != team["mac"]:
+            run(directory, ["ip", "link", "set", name, "address", team["mac"]], check=False)
+        if team.get("master") and link_master(name) != team["master"]:
+            run(directory, ["ip", "link", "set", name, "master", team["master"]], check=False)
+        run(directory, ["ip", "link", "set", name, "up"], check=False)
+
+
+def rollback(directory, reason="timer: no confirmation in time", from_timer=True, at_boot=False):
+    plan = read_json(os.path.join(directory, "plan.json"))
+    started = now()
+    with Lock(directory):
+        state = get_state(directory)
+        if state not in PENDING:
+            log(directory, "rollback: nothing to do in state %s" % state)
+            return 0
+        set_state(directory, "rolling_back", reason=reason, rollback_started=started)
+    if from_timer and not at_boot:
+        # An apply still running must not keep changing the host under the restore.
+        run(directory, ["systemctl", "stop", "hostnet-t2b-%s.service" % plan["txid"]], check=False)
+    if not at_boot:
+        for argv in plan["rollback_pre"]:
+            run(directory, argv, check=False)
+    manifest = read_json(os.path.join(directory, "snapshot.json"))
+    if manifest:
+        restore(directory, manifest)
+    for argv in plan["rollback_post"]:
+        if at_boot:
+            # The network services start after the guard and read the restored files; units the
+            # transaction disabled are enabled again and queued.
+            if argv[:2] == ["systemctl", "enable"]:
+                run(directory, argv, check=False)
+            elif argv[:2] == ["systemctl", "restart"]:
+                run(directory, ["systemctl", "start", "--no-block"] + argv[2:], check=False)
+            continue
+        run(directory, argv, check=False)
+    if not at_boot:
+        restore_runtime(directory, plan, now() + 60)
+    if not from_timer:
+        run(directory, ["systemctl", "stop", timer_unit(plan) + ".timer"], check=False)
+    with Lock(directory):
+        set_state(directory, "rolled_back", rolled_back=now(), rollback_seconds=round(now() - started, 2))
+    remove_guard_unless_pending(directory)
+    return 0
+
+
+def confirm(directory):
+    """Stop the timer, make the team's removal final, drop the snapshot. Returns (ok, message)."""
+    plan = read_json(os.path.join(directory, "plan.json"))
+    with Lock(directory):
+        state = get_state(directory)
+        if state != "applied":
+            return False, "transaction %s is %s, not applied; nothing confirmed" % (plan["txid"], state)
+        run(directory, ["systemctl", "stop", timer_unit(plan) + ".timer"], check=False)
+        set_state(directory, "confirmed", confirmed=now())
+    errors = []
+    for step in plan["commit"]:
+        if "remove" in step:
+            if os.path.lexists(step["remove"]):
+                os.unlink(step["remove"])
+                log(directory, "commit: removed %s" % step["remove"])
+        else:
+            rc, out = run(directory, step["run"], check=False)
+            if rc != 0:
+                errors.append("%s: rc=%s %s" % (" ".join(step["run"]), rc, out.strip()))
+    shutil.rmtree(os.path.join(directory, "snapshot"), ignore_errors=True)
+    remove_guard_unless_pending(directory)
+    if errors:
+        return False, "confirmed, but removing the team configuration failed: " + "; ".join(errors)
+    return True, "confirmed"
+
+
+def boot_guard():
+    if not os.path.isdir(STATE_ROOT):
+        return 0
+    for name in sorted(os.listdir(STATE_ROOT)):
+        directory = os.path.join(STATE_ROOT, name)
+        if os.path.isdir(directory) and get_state(directory) in PENDING:
+            rollback(directory, reason="the host restarted before the transaction was confirmed",
+                     from_timer=True, at_boot=True)
+    return 0
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "boot-guard":
+        return boot_guard()
+    if len(argv) != 3 or argv[1] not in ("apply", "rollback", "confirm"):
+        sys.stderr.write(__doc__)
+        return 2
+    directory = os.path.abspath(argv[2])
+    if argv[1] == "apply":
+        return apply(directory)
+    if argv[1] == "rollback":
+        return rollback(directory)
+    ok, message = confirm(directory)
+    sys.stdout.write(message + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,89 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: team_to_bond_confirm
+short_description: Confirm a team -> bond transaction, so the host keeps the bond
+version_added: 0.2.0
+description:
+  - Confirms a transaction started by M(hostnet.dockerhost.team_to_bond) - that this task runs at all proves
+    the controller reached the host again after the change. Stops the rollback timer, removes the team's
+    configuration (NetworkManager team and team port profiles; the team's C(.network) and teamd
+    configuration), drops the snapshot and the boot guard.
+  - A transaction that already rolled back cannot be confirmed - the module fails and says why.
+author:
+  - hostnet.dockerhost maintainers (@hostnet)
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether the transaction is waiting for a confirmation; changes nothing.
+  diff_mode:
+    support: none
+    description: No diff; the team's removal is listed in the transaction's plan.
+options:
+  txid:
+    description: The transaction id M(hostnet.dockerhost.team_to_bond) returned.
+    type: str
+    required: true
+  state_dir:
+    description: As given to M(hostnet.dockerhost.team_to_bond).
+    type: path
+    default: /var/lib/hostnet-dockerhost/team_to_bond
+"""
+
+EXAMPLES = r"""
+- name: Confirm
+  hostnet.dockerhost.team_to_bond_confirm:
+    txid: "{{ migration.txid }}"
+"""
+
+RETURN = r"""
+transaction:
+  description: The transaction's state file after the confirmation.
+  returned: always
+  type: dict
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils import _t2b_txn
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(txid=dict(type="str", required=True),
+                                              state_dir=dict(type="path",
+                                                             default="/var/lib/hostnet-dockerhost/team_to_bond")),
+                           supports_check_mode=True)
+    txid = module.params["txid"]
+    if not re.match(r"^[0-9A-Za-z-]{1,64}$", txid):
+        module.fail_json(msg="txid: %r is not a transaction id" % txid)
+    directory = os.path.join(module.params["state_dir"], txid)
+    state = _t2b_txn.read_json(os.path.join(directory, "state.json"))
+    if state is None:
+        module.fail_json(msg="txid: no transaction %s in %s" % (txid, module.params["state_dir"]))
+    if state.get("state") == "confirmed":
+        module.exit_json(changed=False, transaction=state)
+    if state.get("state") != "applied":
+        module.fail_json(msg="transaction %s is %s (%s); it cannot be confirmed" % (
+            txid, state.get("state"), state.get("reason", "")), transaction=state)
+    if module.check_mode:
+        module.exit_json(changed=True, transaction=state)
+    ok, message = _t2b_txn.confirm(directory)
+    state = _t2b_txn.read_json(os.path.join(directory, "state.json"))
+    if not ok:
+        module.fail_json(msg=message, transaction=state)
+    module.exit_json(changed=True, transaction=state)
+
+
+if __name__ == "__main__":
+    main()
