@@ -135,4 +135,3 @@ class NetworkdBackend(Backend):
         content = render_dropin("networkd_forwarding", "forward on %s, which carries container traffic"
                                 % ifname, "Network", settings) if settings else None
         return self._plan_dropin(ifname, unit, "forwarding", content, "Network", tuple(k for k, _v in settings))
-

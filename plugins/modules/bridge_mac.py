@@ -24,7 +24,8 @@ description:
     administered unicast MAC derived from C(/etc/machine-id) and the bridge name: the first six bytes of
     SHA-256 over C(hostnet.dockerhost bridge_mac\\n<machine-id>\\n<bridge>), first octet C((b & 0xfc) | 0x02)."
   - Warns when the MAC really changes, because neighbours may hold the old one.
-author: hostnet.dockerhost contributors
+author:
+  - hostnet.dockerhost maintainers (@hostnet)
 options:
   bridge:
     description: The bridge interface.
@@ -60,9 +61,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Plans, reports RV(changed) and the diff, and changes nothing on the host.
   diff_mode:
     support: full
-    details: The bridge's runtime MAC and every file or profile value, before and after.
+    description: The bridge's runtime MAC and every file or profile value, before and after.
 requirements:
   - pyroute2 (Debian/Ubuntu package python3-pyroute2), 0.7 or later
 seealso:

@@ -25,7 +25,8 @@ description:
   - What the module set is recorded in C(/var/lib/hostnet-dockerhost/port_promisc.json), so C(state=absent)
     reverts exactly that and leaves flags and settings it did not make alone.
   - Reads the host again after a change and fails when the kernel does not show the flag.
-author: hostnet.dockerhost contributors
+author:
+  - hostnet.dockerhost maintainers (@hostnet)
 options:
   masters:
     description:
@@ -59,9 +60,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Plans, reports RV(changed) and the diff, and changes nothing on the host.
   diff_mode:
     support: full
-    details: The runtime flags and every file or profile value, before and after.
+    description: The runtime flags and every file or profile value, before and after.
 requirements:
   - pyroute2 (Debian/Ubuntu package python3-pyroute2), 0.7 or later
 seealso:

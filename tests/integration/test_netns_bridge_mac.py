@@ -117,7 +117,7 @@ def test_read_only_etc_fails_before_touching_the_kernel(netns, tmp_path):
     _etc, wrap = private_etc(tmp_path, read_only=True)
     result = netns.module("bridge_mac", wrap=wrap, bridge="brpin")
     assert result.get("failed") is True, result
-    assert "read-only" in result["msg"] and RULE.split("/")[-1] in result["msg"]
+    assert "read-only" in result["msg"] and RULE.rsplit("/", maxsplit=1)[-1] in result["msg"]
     assert netns.read("/sys/class/net/brpin/address") == "02:00:00:00:00:20"
     assert netns.read("/sys/class/net/brpin/addr_assign_type") != "3"
 

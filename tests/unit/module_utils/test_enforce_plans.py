@@ -28,7 +28,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._bridge_mac imp
     derived_mac,
     the_bridge,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import (
     FileEdit,
     apply_file_edits,
@@ -339,4 +339,3 @@ def test_file_edits_write_only_what_changed_and_remove(tmp_path):
     assert new.read_text() == "fresh\n" and oct(os.stat(new).st_mode & 0o777) == "0o600"
     assert not gone.exists() and backups == [str(gone) + ".bak"]
     assert not [p for p in os.listdir(tmp_path / "sub") if p.startswith(".hostnet-")]
-
