@@ -61,7 +61,7 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Plans, reports RV(changed) and the diff, and changes nothing on the host.
+    description: Plans, reports C(changed) and the diff, and changes nothing on the host.
   diff_mode:
     support: full
     description: The bridge's runtime MAC and every file or profile value, before and after.
