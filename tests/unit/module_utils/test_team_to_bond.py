@@ -30,131 +30,131 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._team_to_bond i
 
 # libteam-utils 1.31 examples (/usr/share/doc/libteam-utils/examples/), verbatim.
 LACP_1 = """{
-	"device":		"team0",
-	"runner": {
-		"name": "lacp",
-		"active": true,
-		"fast_rate": true,
-		"tx_hash": ["eth", "ipv4", "ipv6"]
-	},
-	"link_watch":		{"name": "ethtool"},
-	"ports":		{"eth1": {}, "eth2": {}}
+    "device":        "team0",
+    "runner": {
+        "name": "lacp",
+        "active": true,
+        "fast_rate": true,
+        "tx_hash": ["eth", "ipv4", "ipv6"]
+    },
+    "link_watch":        {"name": "ethtool"},
+    "ports":        {"eth1": {}, "eth2": {}}
 }"""
 ACTIVEBACKUP_ETHTOOL_1 = """{
-	"device":	"team0",
-	"runner":	{"name": "activebackup"},
-	"link_watch":	{"name": "ethtool"},
-	"ports":	{
-		"eth1": {
-			"prio": -10,
-			"sticky": true
-		},
-		"eth2": {
-			"prio": 100
-		}
-	}
+    "device":    "team0",
+    "runner":    {"name": "activebackup"},
+    "link_watch":    {"name": "ethtool"},
+    "ports":    {
+        "eth1": {
+            "prio": -10,
+            "sticky": true
+        },
+        "eth2": {
+            "prio": 100
+        }
+    }
 }"""
 ACTIVEBACKUP_ETHTOOL_3 = """{
-	"device":	"team0",
-	"runner":	{"name": "activebackup"},
-	"link_watch":	{
-		"name": "ethtool",
-		"delay_up": 2500,
-		"delay_down": 1000
-	},
-	"ports":	{
-		"eth1": {
-			"prio": -10,
-			"sticky": true
-		},
-		"eth2": {
-			"prio": 100
-		}
-	}
+    "device":    "team0",
+    "runner":    {"name": "activebackup"},
+    "link_watch":    {
+        "name": "ethtool",
+        "delay_up": 2500,
+        "delay_down": 1000
+    },
+    "ports":    {
+        "eth1": {
+            "prio": -10,
+            "sticky": true
+        },
+        "eth2": {
+            "prio": 100
+        }
+    }
 }"""
 ACTIVEBACKUP_ARP_PING_1 = """{
-	"device":	"team0",
-	"runner":	{"name": "activebackup"},
-	"link_watch":	{
-		"name": "arp_ping",
-		"interval": 100,
-		"missed_max": 30,
-		"source_host": "192.168.23.2",
-		"target_host": "192.168.23.1"
-	},
-	"ports":	{
-		"eth1": {
-			"prio": -10,
-			"sticky": true
-		},
-		"eth2": {
-			"prio": 100
-		}
-	}
+    "device":    "team0",
+    "runner":    {"name": "activebackup"},
+    "link_watch":    {
+        "name": "arp_ping",
+        "interval": 100,
+        "missed_max": 30,
+        "source_host": "192.168.23.2",
+        "target_host": "192.168.23.1"
+    },
+    "ports":    {
+        "eth1": {
+            "prio": -10,
+            "sticky": true
+        },
+        "eth2": {
+            "prio": 100
+        }
+    }
 }"""
 ACTIVEBACKUP_ETHTOOL_2 = """{
-	"device":	"team0",
-	"runner":	{"name": "activebackup"},
-	"link_watch":	{"name": "ethtool"},
-	"ports":	{
-		"eth1": {
-			"prio": -10,
-			"sticky": true,
-			"queue_id": 4
-		},
-		"eth2": {
-			"prio": 100
-		}
-	}
+    "device":    "team0",
+    "runner":    {"name": "activebackup"},
+    "link_watch":    {"name": "ethtool"},
+    "ports":    {
+        "eth1": {
+            "prio": -10,
+            "sticky": true,
+            "queue_id": 4
+        },
+        "eth2": {
+            "prio": 100
+        }
+    }
 }"""
 ACTIVEBACKUP_NSNA = """{
-	"device":	"team0",
-	"runner":	{"name": "activebackup"},
-	"link_watch":	{
-		"name": "nsna_ping",
-		"interval": 200,
-		"missed_max": 15,
-		"target_host": "fe80::210:18ff:feaa:bbcc"
-	},
-	"ports":	{"eth1": {"prio": -10, "sticky": true}, "eth2": {"prio": 100}}
+    "device":    "team0",
+    "runner":    {"name": "activebackup"},
+    "link_watch":    {
+        "name": "nsna_ping",
+        "interval": 200,
+        "missed_max": 15,
+        "target_host": "fe80::210:18ff:feaa:bbcc"
+    },
+    "ports":    {"eth1": {"prio": -10, "sticky": true}, "eth2": {"prio": 100}}
 }"""
 MULTI_LW = """{
-	"device":	"team0",
-	"runner":	{"name": "activebackup"},
-	"link_watch":	[
-		{"name": "arp_ping", "interval": 100, "missed_max": 30, "source_host": "192.168.23.2",
-		 "target_host": "192.168.23.1"},
-		{"name": "arp_ping", "interval": 50, "missed_max": 20, "source_host": "192.168.24.2",
-		 "target_host": "192.168.24.1"}
-	],
-	"ports":	{"eth1": {"prio": -10, "sticky": true}, "eth2": {"prio": 100}}
+    "device":    "team0",
+    "runner":    {"name": "activebackup"},
+    "link_watch":    [
+        {"name": "arp_ping", "interval": 100, "missed_max": 30, "source_host": "192.168.23.2",
+         "target_host": "192.168.23.1"},
+        {"name": "arp_ping", "interval": 50, "missed_max": 20, "source_host": "192.168.24.2",
+         "target_host": "192.168.24.1"}
+    ],
+    "ports":    {"eth1": {"prio": -10, "sticky": true}, "eth2": {"prio": 100}}
 }"""
 BROADCAST = '{"device": "team0", "runner": {"name": "broadcast"}, "ports": {"eth1": {}, "eth2": {}}}'
 ROUNDROBIN = '{"device": "team0", "runner": {"name": "roundrobin"}, "ports": {"eth1": {}, "eth2": {}}}'
 RANDOM = '{"device": "team0", "runner": {"name": "random"}, "ports": {"eth1": {}, "eth2": {}}}'
 LOADBALANCE_1 = '{"device": "team0", "runner": {"name": "loadbalance"}, "ports": {"eth1": {}, "eth2": {}}}'
 LOADBALANCE_3 = """{
-	"device":		"team0",
-	"runner": {
-		"name": "loadbalance",
-		"tx_hash": ["eth", "ipv4", "ipv6"],
-		"tx_balancer": {
-			"name": "basic"
-		}
-	},
-	"ports":		{"eth1": {}, "eth2": {}}
+    "device":        "team0",
+    "runner": {
+        "name": "loadbalance",
+        "tx_hash": ["eth", "ipv4", "ipv6"],
+        "tx_balancer": {
+            "name": "basic"
+        }
+    },
+    "ports":        {"eth1": {}, "eth2": {}}
 }"""
 ROUNDROBIN_2 = """{
-	"device":		"team0",
-	"runner":		{"name": "roundrobin"},
-	"link_watch":	{
-		"name": "arp_ping",
-		"interval": 1000,
-		"missed_max": 2,
-		"source_host": "192.168.23.2",
-		"target_host": "192.168.23.1"
-	},
-	"ports":		{"eth1": {}, "eth2": {}}
+    "device":        "team0",
+    "runner":        {"name": "roundrobin"},
+    "link_watch":    {
+        "name": "arp_ping",
+        "interval": 1000,
+        "missed_max": 2,
+        "source_host": "192.168.23.2",
+        "target_host": "192.168.23.1"
+    },
+    "ports":        {"eth1": {}, "eth2": {}}
 }"""
 
 
