@@ -182,7 +182,17 @@ def install_nm():
     write("/etc/NetworkManager/conf.d/50-t2b-lab-ports.conf",
           HEADER + "[device-t2b-lab-ports]\nmatch-device=" + ";".join(f"interface-name:{p}" for p in ports) +
           "\nmanaged=1\n")
+    # Debian's 85-nm-unmanaged.rules marks veths NM_UNMANAGED; these veths play the host's NICs, so a
+    # later rule clears that at every boot (the conf.d entry alone does not override the udev property).
+    write("/etc/udev/rules.d/86-t2b-lab-managed.rules",
+          HEADER + 'SUBSYSTEM=="net", ACTION=="add|change|move", ENV{INTERFACE}=="eno[0-3]", ENV{NM_UNMANAGED}="0"\n')
+    run("udevadm", "control", "--reload")
+    for port in ports:
+        run("udevadm", "trigger", "--action=change", f"/sys/class/net/{port}")
+    run("udevadm", "settle", "--timeout=30", check=False)
     run("nmcli", "general", "reload", "conf")
+    for port in ports:
+        run("nmcli", "device", "set", port, "managed", "yes", check=False)
     wait_for(lambda: all("unmanaged" not in run("nmcli", "-g", "GENERAL.STATE", "device", "show", p,
                                                 check=False).stdout for p in ports), "NM manages the ports", 60)
     for team in TEAMS:
@@ -232,7 +242,7 @@ def wait():
                  f"ports of {team['name']} enslaved", 180)
         wait_for(lambda t=team: link_master(lag_of(t)) == t["bridge"], f"LAG of {team['name']} in its bridge", 120)
     for team in TEAMS:
-        ctr_ip = team["ctr"][2].split("/")[0]
+        ctr_ip = team["ctr"][2].split("/", maxsplit=1)[0]
         wait_for(lambda t=team, a=ctr_ip: ping(t["switch"], a) == 0, f"{team['switch']} -> {ctr_ip}", 180)
 
 
@@ -287,7 +297,7 @@ def confsum(manager):
                 st = os.lstat(path)
                 data = os.readlink(path).encode() if os.path.islink(path) else Path(path).read_bytes()
                 sums[path] = "%s %o %d:%d" % (hashlib.sha256(data).hexdigest(), st.st_mode & 0o7777,
-                                               st.st_uid, st.st_gid)
+                                              st.st_uid, st.st_gid)
     return sums
 
 
