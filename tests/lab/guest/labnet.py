@@ -1,10 +1,30 @@
 #!/usr/bin/python3
 """Build a Docker-host network topology inside a lab guest from veths and namespaces.
 
-    labnet.py build SPEC.json      create everything the spec describes (idempotent: fails if it exists)
+    labnet.py build SPEC.json      create everything the spec describes at runtime (lost on reboot)
     labnet.py ping NS ADDR         one reachability probe from a namespace (exit status = result)
     labnet.py churn SPEC.json      containers join and leave bridges; record the bridges' MACs (JSON out)
     labnet.py truth SPEC.json      the ground truth verify compares the audit with (JSON out)
+
+  The persistent topology (a host that reboots; spec has `persistent: true`):
+
+    labnet.py install SPEC.json    write the persistent configuration: the boot unit hostnet-lab-underlay
+                                   (enabled), the .link keeping kernel MACs, networkd .netdev/.network
+                                   files, NetworkManager's conf.d that manages the LAG ports
+    labnet.py underlay SPEC.json   what the boot unit runs before network-pre.target: the host's
+                                   "hardware" (switch namespaces, LACP partners, the veth cables whose
+                                   host ends are the LAG ports) and the `manager: script` LAGs/bridges
+    labnet.py activate SPEC.json   first time only: networkd reload / NetworkManager profiles (nmcli,
+                                   stored in system-connections), then wait as `wait` does
+    labnet.py wait SPEC.json       wait until the LAGs are up, LACP partners agree, managers configured
+    labnet.py containers SPEC.json attach the containers that are not attached (after a reboot: all)
+    labnet.py faults SPEC.json     per bridge: MAC, addr_assign_type, whether a low-MAC port joining
+                                   moves its MAC; per LAG port: sysfs promisc; forwarding (JSON out)
+    labnet.py pinned-churn BRIDGE N   N container veths with MACs lower than the bridge's join and leave
+                                   it; every MAC the bridge showed (JSON out)
+    labnet.py snapshot             sha256 of every configuration file a module could write and the
+                                   runtime state (links, promisc, forwarding, addresses) (JSON out)
+    labnet.py compare A B          where two snapshots differ (JSON list; exit 1 when they do)
 
 Runs as root in the guest, standard library only; every command is an argument list, never a shell
 string. Names come from the spec; nothing here assumes eno*/team0/br0.
@@ -15,11 +35,18 @@ Spec (JSON; the molecule scenarios keep it as YAML in `lab_topology`):
   kernel_macs: [brx, "va*"]         # these keep kernel-random MACs (udev MACAddressPolicy=none)
   docker: true                      # write /etc/docker/daemon.json: the audit treats the host as Docker host
   sysctl: {"net.ipv4.ip_forward": "1"}
+  persistent: true                  # install/underlay/activate instead of build
   switches: [{ns, address, lacp: bool}]          # the "outside": a bridge `sw` in NS with the peer address;
                                                  # lacp: the LAG partner ends form a 802.3ad bond first
-  bridges: [{name, mac?, address?, manager: ip|nm|networkd, network: {Key: value}?}]
-  lags: [{name, kind: bond|team, mode, ports: [..], switch, bridge, mac?, primary?, manager: ip|nm}]
+  bridges: [{name, mac?, address?, manager: ip|script|nm|networkd, network: {Key: value}?}]
+  lags: [{name, kind: bond|team, mode, ports: [..], switch, bridge, mac?, primary?,
+          manager: ip|script|nm|networkd}]
   containers: [{ns, bridge, host_if, address}]
+
+`ip` and `script` are the same builder (ip/teamd, nothing persistent): `build` runs it once at prepare,
+`underlay` at every boot. A networkd bridge whose name matches `kernel_macs` gets `MACAddress=none` in
+its .netdev (systemd 252 and 257 accept it): without it networkd gives every bridge it creates a MAC
+derived from the machine id (addr_assign_type 3) and the bridge cannot drift.
 """
 
 from __future__ import annotations
@@ -32,6 +59,10 @@ import time
 from pathlib import Path
 
 SWITCH_BRIDGE = "sw"
+# At boot (underlay) udev is still busy with coldplug: `udevadm settle` then waits for all of it (~10 s
+# under emulation). QUICK settles only before setting a MAC of our own, the one case where udev's late
+# MACAddressPolicy would overwrite ours.
+QUICK = False
 PARTNER_BOND = "partner"
 
 
@@ -67,6 +98,8 @@ def sysfs(name: str, attr: str) -> str:
 
 def build_switch(sw: dict, lags: list[dict]) -> None:
     ns = sw["ns"]
+    if Path(f"/run/netns/{ns}").exists():
+        return  # underlay run again in the same boot (a restarted unit): the switch is there
     run("ip", "netns", "add", ns)
     ip("link", "set", "lo", "up", ns=ns)
     ip("link", "add", SWITCH_BRIDGE, "type", "bridge", ns=ns)
@@ -100,7 +133,8 @@ def build_bridge(br: dict) -> None:
         run("nmcli", "connection", "up", br["name"])
         return
     ip("link", "add", br["name"], "type", "bridge", "stp_state", "0", "forward_delay", "0")
-    settle_udev()
+    if br.get("mac") or not QUICK:
+        settle_udev()
     if br.get("mac"):
         ip("link", "set", br["name"], "address", br["mac"])
     if manager == "networkd":
@@ -128,7 +162,8 @@ def build_lag(lag: dict) -> None:
         if mode == "802.3ad":
             args += ["lacp_rate", "fast"]
         ip(*args)
-        settle_udev()
+        if lag.get("mac") or not QUICK:
+            settle_udev()
         if lag.get("mac"):
             ip("link", "set", name, "address", lag["mac"])
         for port in ports:
@@ -155,7 +190,7 @@ def build_lag(lag: dict) -> None:
     ip("link", "set", name, "up")
 
 
-def build_lag_nm(lag: dict) -> None:
+def build_lag_nm(lag: dict, set_managed: bool = True) -> None:
     name, kind, mode, ports = lag["name"], lag["kind"], lag["mode"], lag["ports"]
     args = ["nmcli", "connection", "add", "type", kind, "con-name", name, "ifname", name,
             "connection.master", lag["bridge"], "connection.slave-type", "bridge"]
@@ -165,13 +200,17 @@ def build_lag_nm(lag: dict) -> None:
             config["runner"].update({"active": True, "fast_rate": True})
         args += ["team.config", json.dumps(config)]
     else:
-        args += ["bond.options", f"mode={mode},miimon=100" + (",lacp_rate=fast" if mode == "802.3ad" else "")]
+        options = f"mode={mode},miimon=100" + (",lacp_rate=fast" if mode == "802.3ad" else "")
+        if lag.get("primary"):
+            options += f",primary={lag['primary']}"
+        args += ["bond.options", options]
     if lag.get("mac"):
         args += ["ethernet.cloned-mac-address", lag["mac"]]
     run(*args)
     for port in ports:
-        # NetworkManager leaves veths it did not create unmanaged; these play the host's NICs.
-        run("nmcli", "device", "set", port, "managed", "yes")
+        if set_managed:
+            # NetworkManager leaves veths it did not create unmanaged; these play the host's NICs.
+            run("nmcli", "device", "set", port, "managed", "yes")
         run("nmcli", "connection", "add", "type", "ethernet", "con-name", f"{name}-{port}", "ifname", port,
             "connection.master", name, "connection.slave-type", kind)
     run("nmcli", "connection", "up", name)
@@ -214,12 +253,13 @@ def settle_udev() -> None:
     run("udevadm", "settle", "--timeout=30", check=False)
 
 
-def keep_kernel_macs(patterns: list[str]) -> None:
+def keep_kernel_macs(patterns: list[str], name: str = "00-lab-kernel-mac.link") -> None:
     """Links matching these names keep the kernel's random MAC (addr_assign_type 1), as on hosts whose
     udev MACAddressPolicy is none, or where links appear before udev runs: the bridges that drift."""
     text = ("# written by the hostnet lab (labnet.py)\n[Match]\nOriginalName=" + " ".join(patterns) +
             "\n\n[Link]\nMACAddressPolicy=none\n")
-    Path("/etc/systemd/network/00-lab-kernel-mac.link").write_text(text)
+    Path("/etc/systemd/network").mkdir(parents=True, exist_ok=True)
+    Path(f"/etc/systemd/network/{name}").write_text(text)
     run("udevadm", "control", "--reload")
 
 
@@ -349,6 +389,338 @@ def sysfs_optional(name: str, attr: str) -> str | None:
         return None
 
 
+# ------------------------------------------------------------------------ persistent topology
+
+STATE_DIR = Path("/etc/hostnet-lab")
+UNIT_NAME = "hostnet-lab-underlay.service"
+NETWORKD_DIR = Path("/etc/systemd/network")
+NM_CONF = Path("/etc/NetworkManager/conf.d/50-lab-ports.conf")
+HEADER = "# written by the hostnet lab (labnet.py)\n"
+SCRIPT_MANAGERS = ("ip", "script")
+
+UNIT_TEXT = HEADER + """[Unit]
+Description=hostnet lab: the host's hardware (switch namespaces, cables, script-built LAGs and bridges)
+# Like a NIC driver: the LAG ports exist before systemd-networkd or NetworkManager look for them.
+DefaultDependencies=no
+Wants=network-pre.target systemd-udevd.service
+After=local-fs.target systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service systemd-sysctl.service
+Before=network-pre.target systemd-networkd.service NetworkManager.service shutdown.target
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/labnet underlay {spec}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def matches_any(name: str, patterns: list[str]) -> bool:
+    import fnmatch
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def unit_file(kind: str, name: str, sections: list[tuple[str, list[str]]]) -> tuple[Path, str]:
+    body = "\n".join(f"[{section}]\n" + "".join(line + "\n" for line in lines) for section, lines in sections)
+    return NETWORKD_DIR / f"50-lab-{name}.{kind}", HEADER + body
+
+
+def networkd_files(spec: dict) -> list[tuple[Path, str]]:
+    """.netdev/.network files for the `manager: networkd` bridges and LAGs, as an administrator writes them."""
+    files = []
+    quiet = ["LinkLocalAddressing=no", "IPv6AcceptRA=no"]
+    for br in spec.get("bridges", []):
+        if br.get("manager") != "networkd":
+            continue
+        netdev = [f"Name={br['name']}", "Kind=bridge"]
+        if br.get("mac"):
+            netdev.append(f"MACAddress={br['mac']}")
+        elif matches_any(br["name"], spec.get("kernel_macs", [])):
+            netdev.append("MACAddress=none")
+        files.append(unit_file("netdev", br["name"], [("NetDev", netdev),
+                                                      ("Bridge", ["STP=no", "ForwardDelaySec=0"])]))
+        network = quiet + ["ConfigureWithoutCarrier=yes"]
+        if br.get("address"):
+            network.append(f"Address={br['address']}")
+        network += [f"{key}={value}" for key, value in br.get("network", {}).items()]
+        files.append(unit_file("network", br["name"], [("Match", [f"Name={br['name']}"]), ("Network", network)]))
+    for lag in spec.get("lags", []):
+        if lag.get("manager") != "networkd":
+            continue
+        if lag["kind"] != "bond":
+            raise SystemExit(f"labnet: {lag['name']}: networkd LAGs are bonds (teams run teamd: manager script)")
+        netdev = [f"Name={lag['name']}", "Kind=bond"]
+        if lag.get("mac"):
+            netdev.append(f"MACAddress={lag['mac']}")
+        bond = [f"Mode={lag['mode']}", "MIIMonitorSec=100ms"]
+        if lag["mode"] == "802.3ad":
+            bond.append("LACPTransmitRate=fast")
+        files.append(unit_file("netdev", lag["name"], [("NetDev", netdev), ("Bond", bond)]))
+        files.append(unit_file("network", lag["name"], [
+            ("Match", [f"Name={lag['name']}"]),
+            ("Network", [f"Bridge={lag['bridge']}"] + quiet + ["ConfigureWithoutCarrier=yes"])]))
+        for port in lag["ports"]:
+            network = [f"Bond={lag['name']}"] + quiet
+            if lag.get("primary") == port:
+                network.append("PrimarySlave=yes")
+            files.append(unit_file("network", port, [("Match", [f"Name={port}"]), ("Network", network)]))
+    return files
+
+
+def nm_ports(spec: dict) -> list[str]:
+    return [port for lag in spec.get("lags", []) if lag.get("manager") == "nm" for port in lag["ports"]]
+
+
+def install(spec: dict, spec_path: str) -> None:
+    """Write everything that makes the topology come back after a reboot; start nothing."""
+    STATE_DIR.mkdir(exist_ok=True)
+    if spec.get("kernel_macs"):
+        # 90-: before udev's 99-default.link (MACAddressPolicy=persistent), after any .link a module
+        # writes with a lower number, so a module's own .link still wins.
+        keep_kernel_macs(spec["kernel_macs"], "90-lab-kernel-mac.link")
+    if spec.get("modules"):
+        Path("/etc/modules-load.d/hostnet-lab.conf").write_text(HEADER + "\n".join(spec["modules"]) + "\n")
+    if spec.get("sysctl"):
+        Path("/etc/sysctl.d/50-hostnet-lab.conf").write_text(
+            HEADER + "".join(f"{key} = {value}\n" for key, value in spec["sysctl"].items()))
+    if spec.get("docker"):
+        Path("/etc/docker").mkdir(exist_ok=True)
+        Path("/etc/docker/daemon.json").write_text("{}\n")
+    for path, text in networkd_files(spec):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    ports = nm_ports(spec)
+    if ports:
+        # NetworkManager leaves veths it did not create unmanaged (85-nm-unmanaged.rules); these play the
+        # host's NICs, so NetworkManager manages them, at every boot.
+        NM_CONF.write_text(HEADER + "[device-hostnet-lab-ports]\nmatch-device=" +
+                           ";".join(f"interface-name:{port}" for port in ports) + "\nmanaged=1\n")
+    Path(f"/etc/systemd/system/{UNIT_NAME}").write_text(UNIT_TEXT.format(spec=spec_path))
+    run("systemctl", "daemon-reload")
+    run("systemctl", "enable", "--quiet", UNIT_NAME)
+
+
+def underlay(spec: dict) -> None:
+    """At every boot, before any network manager: the host's hardware and the script-built LAGs."""
+    global QUICK
+    QUICK = True
+    for module in spec.get("modules", []):
+        run("modprobe", module)
+    for key, value in spec.get("sysctl", {}).items():
+        run("sysctl", "-q", "-w", f"{key}={value}")
+    for sw in spec.get("switches", []):
+        build_switch(sw, spec.get("lags", []))
+    for br in spec.get("bridges", []):
+        if br.get("manager", "ip") in SCRIPT_MANAGERS and not Path(f"/sys/class/net/{br['name']}").exists():
+            build_bridge(br)
+    for lag in spec.get("lags", []):
+        if lag.get("manager", "ip") in SCRIPT_MANAGERS and not Path(f"/sys/class/net/{lag['name']}").exists():
+            build_lag(lag)
+
+
+def activate(spec: dict) -> None:
+    """First activation after install + the underlay unit: networkd reads its files, NetworkManager gets
+    its profiles (nmcli stores them in /etc/NetworkManager/system-connections, autoconnect on)."""
+    if any(x.get("manager") == "networkd" for x in spec.get("bridges", []) + spec.get("lags", [])):
+        run("networkctl", "reload")
+    if nm_ports(spec) or any(br.get("manager") == "nm" for br in spec.get("bridges", [])):
+        # `nmcli general reload conf` does not re-evaluate [device] managed= for existing devices; a
+        # restart does, as the start at boot does.
+        run("systemctl", "restart", "NetworkManager")
+        wait_for(lambda: all(nm_device_managed(port) for port in nm_ports(spec)), "NetworkManager manages the ports", 60)
+        for br in spec.get("bridges", []):
+            if br.get("manager") == "nm":
+                build_bridge(br)
+        for lag in spec.get("lags", []):
+            if lag.get("manager") == "nm":
+                build_lag_nm(lag, set_managed=False)
+    wait(spec)
+
+
+def nm_device_managed(name: str) -> bool:
+    out = run("nmcli", "-g", "GENERAL.STATE", "device", "show", name, check=False).stdout
+    return bool(out.strip()) and "unmanaged" not in out
+
+
+def wait(spec: dict) -> None:
+    """Until the LAGs carry traffic and every manager has configured its links."""
+    for lag in spec.get("lags", []):
+        wait_for(lambda lag=lag: Path(f"/sys/class/net/{lag['name']}").exists()
+                 and sysfs(lag["name"], "operstate") == "up", f"{lag['name']} up", 180)
+        wait_for(lambda lag=lag: all(link_master(port) == lag["name"] for port in lag["ports"]),
+                 f"ports of {lag['name']} enslaved", 120)
+        if lag.get("bridge"):
+            wait_for(lambda lag=lag: link_master(lag["name"]) == lag["bridge"],
+                     f"{lag['name']} in {lag['bridge']}", 120)
+    for sw in spec.get("switches", []):
+        if sw.get("lacp"):
+            wait_for(lambda sw=sw: lacp_partner_agrees(sw["ns"]), f"LACP in {sw['ns']}", 180)
+    for br in spec.get("bridges", []):
+        if br.get("manager") == "networkd":
+            wait_for(lambda br=br: networkd_configured(br["name"]), f"networkd on {br['name']}", 120)
+    for lag in spec.get("lags", []):
+        if lag.get("manager") == "networkd":
+            for name in [lag["name"], *lag["ports"]]:
+                wait_for(lambda name=name: networkd_configured(name), f"networkd on {name}", 120)
+
+
+def link_master(name: str) -> str | None:
+    try:
+        return os.path.basename(os.readlink(f"/sys/class/net/{name}/master"))
+    except OSError:
+        return None
+
+
+def containers(spec: dict) -> list[str]:
+    """Attach every container whose host end is missing (after a reboot: all of them, as docker does)."""
+    attached = []
+    for ctr in spec.get("containers", []):
+        if not Path(f"/sys/class/net/{ctr['host_if']}").exists():
+            attach_container(ctr)
+            attached.append(ctr["host_if"])
+        elif link_master(ctr["host_if"]) != ctr["bridge"]:
+            # The bridge was deleted and created again (a manager re-activating it): docker re-attaches.
+            ip("link", "set", ctr["host_if"], "master", ctr["bridge"], "up")
+            attached.append(ctr["host_if"])
+    return attached
+
+
+PROBE_MAC = "00:00:5e:00:53:01"  # RFC 7042 documentation range: lower than any MAC a port here has
+
+
+def join_leave(bridge: str, mac: str, index: int = 0) -> tuple[str, str, str]:
+    """A container veth with `mac` joins `bridge` and leaves; the bridge's MAC before, joined, after."""
+    host_if, ns = f"vprobe{index % 10}", "labprobe"
+    if not Path(f"/run/netns/{ns}").exists():
+        run("ip", "netns", "add", ns)
+    before = sysfs(bridge, "address")
+    # One netlink request: created with its MAC (addr_assign_type 3, so udev leaves it alone), enslaved, up.
+    ip("link", "add", host_if, "address", mac, "master", bridge, "up",
+       "type", "veth", "peer", "name", f"eth{index % 10}", "netns", ns)
+    joined = sysfs(bridge, "address")
+    ip("link", "del", host_if)
+    return before, joined, sysfs(bridge, "address")
+
+
+def faults(spec: dict) -> dict:
+    """The deliberate faults, read from the kernel: does each bridge drift (a port with a lower MAC joins
+    and leaves: did the MAC move?), which LAG ports lack the promisc bit, what forwards."""
+    out = {"bridges": {}, "ports": {}, "forwarding": {},
+           "ip_forward": Path("/proc/sys/net/ipv4/ip_forward").read_text().strip()}
+    for br in spec.get("bridges", []):
+        name = br["name"]
+        before, joined, after = join_leave(name, PROBE_MAC)
+        out["bridges"][name] = {"mac": before, "addr_assign_type": int(sysfs(name, "addr_assign_type")),
+                                "mac_with_probe": joined, "mac_after_probe": after,
+                                "drifts": joined != before}
+        out["forwarding"][name] = Path(f"/proc/sys/net/ipv4/conf/{name}/forwarding").read_text().strip()
+    for lag in spec.get("lags", []):
+        out["forwarding"][lag["name"]] = Path(f"/proc/sys/net/ipv4/conf/{lag['name']}/forwarding").read_text().strip()
+        for port in lag["ports"]:
+            out["ports"][port] = {"lag": lag["name"], "promisc": bool(int(sysfs(port, "flags"), 16) & 0x100),
+                                  "master": link_master(port)}
+        if lag["kind"] == "bond":
+            out.setdefault("active_slave", {})[lag["name"]] = sysfs_optional(lag["name"], "bonding/active_slave")
+    return out
+
+
+def pinned_churn(bridge: str, cycles: int) -> dict:
+    """`cycles` container veths, each with a MAC lower than the bridge's, join and leave the bridge;
+    every MAC the bridge showed before, in between and after."""
+    seen = [sysfs(bridge, "address")]
+    started = time.monotonic()
+    for i in range(cycles):
+        mac = f"00:00:5e:00:{(i // 256) % 256:02x}:{i % 256:02x}" if i else PROBE_MAC
+        before, joined, after = join_leave(bridge, mac, i)
+        seen += [before, joined, after]
+    return {"bridge": bridge, "cycles": cycles, "macs": sorted(set(seen)), "samples": len(seen),
+            "seconds": round(time.monotonic() - started, 1)}
+
+
+SNAPSHOT_PATHS = [
+    "/etc/systemd/network", "/etc/systemd/networkd.conf", "/etc/systemd/networkd.conf.d",
+    "/run/systemd/network", "/etc/NetworkManager", "/etc/network", "/etc/udev/rules.d",
+    "/etc/systemd/system", "/etc/sysctl.d", "/etc/sysctl.conf", "/etc/modules-load.d",
+    "/var/lib/hostnet-dockerhost", "/etc/docker",
+]
+
+
+def file_hashes(paths: list[str]) -> dict:
+    import hashlib
+    out = {}
+    for top in paths:
+        top_path = Path(top)
+        if top_path.is_symlink() or top_path.is_file():
+            candidates = [top_path]
+        elif top_path.is_dir():
+            candidates = sorted(top_path.rglob("*"))
+        else:
+            continue
+        for path in candidates:
+            if path.is_symlink():
+                out[str(path)] = "symlink:" + os.readlink(path)
+            elif path.is_file():
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif path.is_dir():
+                out[str(path)] = "dir"
+    return out
+
+
+# Fields of `ip -j -d link` that move on their own (timers, counters of LACP frames) are left out.
+VOLATILE = ("_timer", "ad_", "stats")
+
+
+def strip_volatile(value):
+    if isinstance(value, dict):
+        return {k: strip_volatile(v) for k, v in value.items() if not any(mark in k for mark in VOLATILE)}
+    if isinstance(value, list):
+        return [strip_volatile(v) for v in value]
+    return value
+
+
+def snapshot() -> dict:
+    links = json.loads(run("ip", "-j", "-d", "link", "show").stdout)
+    addrs = json.loads(run("ip", "-j", "addr", "show").stdout)
+    runtime = {"links": {}, "addresses": {}, "forwarding": {}}
+    for link in links:
+        name = link["ifname"]
+        runtime["links"][name] = strip_volatile(link)
+        try:
+            runtime["links"][name]["sysfs_flags"] = sysfs(name, "flags")
+            runtime["links"][name]["addr_assign_type"] = sysfs(name, "addr_assign_type")
+        except OSError:
+            pass
+    for entry in addrs:
+        runtime["addresses"][entry["ifname"]] = sorted(
+            f"{a.get('local')}/{a.get('prefixlen')}" for a in entry.get("addr_info", []))
+    for conf in sorted(Path("/proc/sys/net/ipv4/conf").iterdir()):
+        runtime["forwarding"][conf.name] = (conf / "forwarding").read_text().strip()
+    runtime["ip_forward"] = Path("/proc/sys/net/ipv4/ip_forward").read_text().strip()
+    if Path("/usr/bin/nmcli").exists() and run("systemctl", "is-active", "--quiet", "NetworkManager", check=False).returncode == 0:
+        runtime["nm_active"] = sorted(run("nmcli", "-t", "-f", "NAME,UUID,DEVICE", "connection", "show",
+                                          "--active").stdout.splitlines())
+    return {"files": file_hashes(SNAPSHOT_PATHS), "runtime": runtime}
+
+
+def compare(before: dict, after: dict, path: str = "") -> list[str]:
+    """Where two snapshots differ, as readable lines (empty: identical)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in sorted(set(before) | set(after)):
+            if key not in after:
+                out.append(f"{path}/{key}: gone (was {json.dumps(before[key])[:200]})")
+            elif key not in before:
+                out.append(f"{path}/{key}: new ({json.dumps(after[key])[:200]})")
+            else:
+                out += compare(before[key], after[key], f"{path}/{key}")
+        return out
+    if before != after:
+        return [f"{path}: {json.dumps(before)[:200]} -> {json.dumps(after)[:200]}"]
+    return []
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -356,9 +728,31 @@ def main(argv: list[str]) -> int:
     cmd = argv[1]
     if cmd == "ping":
         return ping(argv[2], argv[3])
+    if cmd == "snapshot":
+        print(json.dumps(snapshot(), sort_keys=True))
+        return 0
+    if cmd == "compare":
+        diffs = compare(json.loads(Path(argv[2]).read_text()), json.loads(Path(argv[3]).read_text()))
+        print(json.dumps(diffs))
+        return 1 if diffs else 0
+    if cmd == "pinned-churn":
+        print(json.dumps(pinned_churn(argv[2], int(argv[3]))))
+        return 0
     spec = json.loads(Path(argv[2]).read_text())
     if cmd == "build":
         build(spec)
+    elif cmd == "install":
+        install(spec, str(Path(argv[2]).resolve()))
+    elif cmd == "underlay":
+        underlay(spec)
+    elif cmd == "activate":
+        activate(spec)
+    elif cmd == "wait":
+        wait(spec)
+    elif cmd == "containers":
+        print(json.dumps({"attached": containers(spec)}))
+    elif cmd == "faults":
+        print(json.dumps(faults(spec)))
     elif cmd == "churn":
         print(json.dumps(churn(spec)))
     elif cmd == "truth":
