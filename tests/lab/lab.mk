@@ -5,7 +5,7 @@
 #   make lab-images                     build the three guest images (cached in $(HOSTNET_LAB_CACHE))
 #   make lab-up FLAVOUR=trixie-networkd boot one guest and leave it running (lab-ssh, lab-down)
 #   make lab-ssh FLAVOUR=...            shell in that guest
-#   make lab-down                       stop every lab guest, drop the overlays
+#   make lab-down FLAVOUR=...           stop that guest (manual-<flavour>), drop its overlay
 #   make lab-list                       running lab guests
 #   make test-lab                       every molecule scenario (LAB_SCENARIOS="a b" for a subset)
 
@@ -15,7 +15,11 @@ LABCTL = $(PYTHON) $(LAB_DIR)/labctl
 MOLECULE ?= molecule
 FLAVOUR ?= bookworm-networkd
 LAB_NAME ?= manual-$(FLAVOUR)
-LAB_SCENARIOS ?= team_bridge bond_bridge bridge_churn networkd_252 networkd_257 nm_team
+LAB_SCENARIOS ?= team_bridge bond_bridge bridge_churn networkd_252 networkd_257 nm_team \
+	enforce_networkd enforce_nm enforce_script
+# The guests (molecule platforms) of the scenarios that run: an interrupted run stops these and no other
+# (other people's guests may run beside).
+LAB_GUESTS = $(shell $(PYTHON) -c 'import sys, yaml; print(" ".join(p["name"] for f in sys.argv[1:] for p in (yaml.safe_load(open(f)) or {}).get("platforms", [])))' $(foreach s,$(LAB_SCENARIOS),extensions/molecule/$(s)/molecule.yml))
 
 .PHONY: lab-images lab-up lab-ssh lab-down lab-list test-lab
 
@@ -30,17 +34,17 @@ lab-ssh:
 	$(LABCTL) ssh $(LAB_NAME)
 
 lab-down:
-	$(LABCTL) down --all
+	$(LABCTL) down $(LAB_NAME)
 
 lab-list:
 	$(LABCTL) list
 
-# Each scenario boots its own guest and destroys it, also when it fails; the trap stops anything left
-# (an interrupted run). All scenarios run even when one fails; the target fails if any did. Timings go to
-# $(HOSTNET_LAB_CACHE)/logs/timings.txt.
+# Each scenario boots its own guest and destroys it, also when it fails; the trap stops what is left of
+# this run's guests (an interrupted run), never anyone else's. All scenarios run even when one fails;
+# the target fails if any did. Timings go to $(HOSTNET_LAB_CACHE)/logs/timings.txt.
 test-lab: lab-images
 	@set -u; failed=""; logs="$${HOSTNET_LAB_CACHE:-$(CURDIR)/.lab-cache}/logs"; mkdir -p "$$logs"; \
-	trap '$(LABCTL) down --all' EXIT; \
+	trap '$(LABCTL) down $(LAB_GUESTS)' EXIT; \
 	for scenario in $(LAB_SCENARIOS); do \
 	  start=$$(date +%s); \
 	  if $(MOLECULE) test -s "$$scenario"; then result=passed; else result=FAILED; failed="$$failed $$scenario"; fi; \
