@@ -18,6 +18,10 @@
                                    stored in system-connections), then wait as `wait` does
     labnet.py wait SPEC.json       wait until the LAGs are up, LACP partners agree, managers configured
     labnet.py containers SPEC.json attach the containers that are not attached (after a reboot: all)
+    labnet.py setup < SPEC.json    store the spec in /etc/hostnet-lab, install, start the boot unit,
+                                   activate, containers: prepare in one step
+    labnet.py after-boot SPEC.json wait, then containers (after a reboot or a reconfigure)
+    labnet.py pings NS:ADDR...     ping probes, each retried; exit status 1 unless all answer
     labnet.py faults SPEC.json     per bridge: MAC, addr_assign_type, whether a low-MAC port joining
                                    moves its MAC; per LAG port: sysfs promisc; forwarding (JSON out)
     labnet.py pinned-churn BRIDGE N   N container veths with MACs lower than the bridge's join and leave
@@ -539,6 +543,42 @@ def activate(spec: dict) -> None:
     wait(spec)
 
 
+def setup(spec_text: str) -> dict:
+    """Prepare in one step (each Ansible task costs seconds under emulation): store the spec, install,
+    start the boot unit as boot will, activate, attach the containers."""
+    STATE_DIR.mkdir(exist_ok=True)
+    spec_path = STATE_DIR / "topology.json"
+    spec_path.write_text(spec_text)
+    spec = json.loads(spec_text)
+    install(spec, str(spec_path))
+    run("systemctl", "start", UNIT_NAME)
+    activate(spec)
+    return {"attached": containers(spec)}
+
+
+def after_boot(spec: dict) -> dict:
+    """After a reboot or a reconfigure: wait for the LAGs and managers, then (re-)attach the containers."""
+    started = time.monotonic()
+    wait(spec)
+    waited = round(time.monotonic() - started, 1)
+    return {"waited_seconds": waited, "attached": containers(spec)}
+
+
+def pings(pairs: list[str], attempts: int = 5) -> dict:
+    """`NS:ADDR` probes, each retried a few times (switches relearn after a reboot); all must answer."""
+    results = {}
+    for pair in pairs:
+        ns, addr = pair.split(":", 1)
+        for attempt in range(1, attempts + 1):
+            if ping(ns, addr) == 0:
+                results[pair] = attempt
+                break
+            time.sleep(2)
+        else:
+            results[pair] = None
+    return results
+
+
 def nm_device_managed(name: str) -> bool:
     out = run("nmcli", "-g", "GENERAL.STATE", "device", "show", name, check=False).stdout
     return bool(out.strip()) and "unmanaged" not in out
@@ -731,6 +771,13 @@ def main(argv: list[str]) -> int:
     if cmd == "snapshot":
         print(json.dumps(snapshot(), sort_keys=True))
         return 0
+    if cmd == "setup":
+        print(json.dumps(setup(sys.stdin.read())))
+        return 0
+    if cmd == "pings":
+        results = pings(argv[2:])
+        print(json.dumps(results))
+        return 0 if all(results.values()) else 1
     if cmd == "compare":
         diffs = compare(json.loads(Path(argv[2]).read_text()), json.loads(Path(argv[3]).read_text()))
         print(json.dumps(diffs))
@@ -749,6 +796,8 @@ def main(argv: list[str]) -> int:
         activate(spec)
     elif cmd == "wait":
         wait(spec)
+    elif cmd == "after-boot":
+        print(json.dumps(after_boot(spec)))
     elif cmd == "containers":
         print(json.dumps({"attached": containers(spec)}))
     elif cmd == "faults":
