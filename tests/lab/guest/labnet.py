@@ -18,9 +18,12 @@
                                    stored in system-connections), then wait as `wait` does
     labnet.py wait SPEC.json       wait until the LAGs are up, LACP partners agree, managers configured
     labnet.py containers SPEC.json attach the containers that are not attached (after a reboot: all)
-    labnet.py setup < SPEC.json    store the spec in /etc/hostnet-lab, install, start the boot unit,
-                                   activate, containers: prepare in one step
-    labnet.py after-boot SPEC.json wait, then containers (after a reboot or a reconfigure)
+    labnet.py setup [NS:ADDR...] < SPEC.json
+                                   store the spec in /etc/hostnet-lab, install, start the boot unit,
+                                   activate, containers, then check: prepare in one step
+    labnet.py after-boot SPEC.json [NS:ADDR...]
+                                   wait, containers, check (after a reboot or a reconfigure)
+    labnet.py check SPEC.json [NS:ADDR...]   faults and pings, one JSON
     labnet.py pings NS:ADDR...     ping probes, each retried; exit status 1 unless all answer
     labnet.py faults SPEC.json     per bridge: MAC, addr_assign_type, whether a low-MAC port joining
                                    moves its MAC; per LAG port: sysfs promisc; forwarding (JSON out)
@@ -543,9 +546,14 @@ def activate(spec: dict) -> None:
     wait(spec)
 
 
-def setup(spec_text: str) -> dict:
+def check(spec: dict, pairs: list[str]) -> dict:
+    """The kernel's view (`faults`) and reachability (`pings`) in one step."""
+    return {"faults": faults(spec), "pings": pings(pairs)}
+
+
+def setup(spec_text: str, pairs: list[str]) -> dict:
     """Prepare in one step (each Ansible task costs seconds under emulation): store the spec, install,
-    start the boot unit as boot will, activate, attach the containers."""
+    start the boot unit as boot will, activate, attach the containers, then `check`."""
     STATE_DIR.mkdir(exist_ok=True)
     spec_path = STATE_DIR / "topology.json"
     spec_path.write_text(spec_text)
@@ -553,15 +561,15 @@ def setup(spec_text: str) -> dict:
     install(spec, str(spec_path))
     run("systemctl", "start", UNIT_NAME)
     activate(spec)
-    return {"attached": containers(spec)}
+    return {"attached": containers(spec), **check(spec, pairs)}
 
 
-def after_boot(spec: dict) -> dict:
-    """After a reboot or a reconfigure: wait for the LAGs and managers, then (re-)attach the containers."""
+def after_boot(spec: dict, pairs: list[str]) -> dict:
+    """After a reboot or a reconfigure: wait for the LAGs and managers, (re-)attach the containers, `check`."""
     started = time.monotonic()
     wait(spec)
     waited = round(time.monotonic() - started, 1)
-    return {"waited_seconds": waited, "attached": containers(spec)}
+    return {"waited_seconds": waited, "attached": containers(spec), **check(spec, pairs)}
 
 
 def pings(pairs: list[str], attempts: int = 5) -> dict:
@@ -772,7 +780,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(snapshot(), sort_keys=True))
         return 0
     if cmd == "setup":
-        print(json.dumps(setup(sys.stdin.read())))
+        print(json.dumps(setup(sys.stdin.read(), argv[2:])))
         return 0
     if cmd == "pings":
         results = pings(argv[2:])
@@ -797,7 +805,9 @@ def main(argv: list[str]) -> int:
     elif cmd == "wait":
         wait(spec)
     elif cmd == "after-boot":
-        print(json.dumps(after_boot(spec)))
+        print(json.dumps(after_boot(spec, argv[3:])))
+    elif cmd == "check":
+        print(json.dumps(check(spec, argv[3:])))
     elif cmd == "containers":
         print(json.dumps({"attached": containers(spec)}))
     elif cmd == "faults":
