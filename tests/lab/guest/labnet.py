@@ -58,6 +58,8 @@ derived from the machine id (addr_assign_type 3) and the bridge cannot drift.
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import json
 import os
 import subprocess
@@ -66,10 +68,6 @@ import time
 from pathlib import Path
 
 SWITCH_BRIDGE = "sw"
-# At boot (underlay) udev is still busy with coldplug: `udevadm settle` then waits for all of it (~10 s
-# under emulation). QUICK settles only before setting a MAC of our own, the one case where udev's late
-# MACAddressPolicy would overwrite ours.
-QUICK = False
 PARTNER_BOND = "partner"
 
 
@@ -129,7 +127,10 @@ def build_switch(sw: dict, lags: list[dict]) -> None:
         ip("link", "set", PARTNER_BOND, "up", ns=ns)
 
 
-def build_bridge(br: dict) -> None:
+def build_bridge(br: dict, quick: bool = False) -> None:
+    """quick (at boot, where udev is still busy with coldplug and `udevadm settle` would wait for all of it,
+    ~10 s under emulation): settle only before setting a MAC of our own, the one case where udev's late
+    MACAddressPolicy would overwrite ours."""
     manager = br.get("manager", "ip")
     if manager == "nm":
         args = ["nmcli", "connection", "add", "type", "bridge", "con-name", br["name"], "ifname", br["name"],
@@ -140,7 +141,7 @@ def build_bridge(br: dict) -> None:
         run("nmcli", "connection", "up", br["name"])
         return
     ip("link", "add", br["name"], "type", "bridge", "stp_state", "0", "forward_delay", "0")
-    if br.get("mac") or not QUICK:
+    if br.get("mac") or not quick:
         settle_udev()
     if br.get("mac"):
         ip("link", "set", br["name"], "address", br["mac"])
@@ -158,7 +159,7 @@ def build_bridge(br: dict) -> None:
         ip("link", "set", br["name"], "up")
 
 
-def build_lag(lag: dict) -> None:
+def build_lag(lag: dict, quick: bool = False) -> None:
     name, kind, mode, ports = lag["name"], lag["kind"], lag["mode"], lag["ports"]
     manager = lag.get("manager", "ip")
     if manager == "nm":
@@ -169,7 +170,7 @@ def build_lag(lag: dict) -> None:
         if mode == "802.3ad":
             args += ["lacp_rate", "fast"]
         ip(*args)
-        if lag.get("mac") or not QUICK:
+        if lag.get("mac") or not quick:
             settle_udev()
         if lag.get("mac"):
             ip("link", "set", name, "address", lag["mac"])
@@ -425,7 +426,6 @@ WantedBy=multi-user.target
 
 
 def matches_any(name: str, patterns: list[str]) -> bool:
-    import fnmatch
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
@@ -511,8 +511,6 @@ def install(spec: dict, spec_path: str) -> None:
 
 def underlay(spec: dict) -> None:
     """At every boot, before any network manager: the host's hardware and the script-built LAGs."""
-    global QUICK
-    QUICK = True
     for module in spec.get("modules", []):
         run("modprobe", module)
     for key, value in spec.get("sysctl", {}).items():
@@ -521,10 +519,10 @@ def underlay(spec: dict) -> None:
         build_switch(sw, spec.get("lags", []))
     for br in spec.get("bridges", []):
         if br.get("manager", "ip") in SCRIPT_MANAGERS and not Path(f"/sys/class/net/{br['name']}").exists():
-            build_bridge(br)
+            build_bridge(br, quick=True)
     for lag in spec.get("lags", []):
         if lag.get("manager", "ip") in SCRIPT_MANAGERS and not Path(f"/sys/class/net/{lag['name']}").exists():
-            build_lag(lag)
+            build_lag(lag, quick=True)
 
 
 def activate(spec: dict) -> None:
@@ -696,7 +694,6 @@ SNAPSHOT_PATHS = [
 
 
 def file_hashes(paths: list[str]) -> dict:
-    import hashlib
     out = {}
     for top in paths:
         top_path = Path(top)
