@@ -8,27 +8,12 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_fallback import FallbackBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_ifupdown import IfupdownBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_networkd import NetworkdBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
-    PYROUTE2_DISTRO_PACKAGE,
-    PYROUTE2_IMPORT_ERROR,
-)
-
-
-def require_pyroute2(module):
-    if PYROUTE2_IMPORT_ERROR is not None:
-        module.fail_json(
-            msg=missing_required_lib("pyroute2", reason="to read and change the host's links over netlink")
-            + " On Debian and Ubuntu install the package %s." % PYROUTE2_DISTRO_PACKAGE,
-            exception=str(PYROUTE2_IMPORT_ERROR),
-            missing_package=PYROUTE2_DISTRO_PACKAGE,
-        )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import require_pyroute2
 
 
 def module_runner(module):
@@ -56,7 +41,7 @@ def backend_named(name, owners, fallback):
 
 def run_module(module, enforce):
     """Call ``enforce(module) -> result`` and turn a HostnetError into fail_json."""
-    require_pyroute2(module)
+    require_pyroute2(module, reason="to read and change the host's links over netlink")
     try:
         result = enforce(module)
     except HostnetError as exc:

@@ -52,6 +52,19 @@ except ImportError as exc:  # the module reports this through missing_required_l
 
 PYROUTE2_DISTRO_PACKAGE = "python3-pyroute2"
 
+
+def require_pyroute2(module, reason="to read the host's links over netlink"):
+    """fail_json naming the distro package when pyroute2 cannot be imported (the playbook installs it then)."""
+    if PYROUTE2_IMPORT_ERROR is not None:
+        from ansible.module_utils.basic import missing_required_lib
+
+        module.fail_json(
+            msg=missing_required_lib("pyroute2", reason=reason)
+            + " On Debian and Ubuntu install the package %s." % PYROUTE2_DISTRO_PACKAGE,
+            exception=str(PYROUTE2_IMPORT_ERROR),
+            missing_package=PYROUTE2_DISTRO_PACKAGE,
+        )
+
 # linux/if.h, linux/if_link.h, linux/rtnetlink.h, linux/netdevice.h
 IFF_UP = 0x1
 IFF_PROMISC = 0x100

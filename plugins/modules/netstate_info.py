@@ -178,14 +178,13 @@ state:
       elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import CHECKS, audit, is_compliant, summarize
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
-    PYROUTE2_DISTRO_PACKAGE,
-    PYROUTE2_IMPORT_ERROR,
     read_host_state,
+    require_pyroute2,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
     validate_known_interfaces,
@@ -221,13 +220,7 @@ def run(params):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if PYROUTE2_IMPORT_ERROR is not None:
-        module.fail_json(
-            msg=missing_required_lib("pyroute2", reason="to read the host's links over netlink")
-            + " On Debian and Ubuntu install the package %s." % PYROUTE2_DISTRO_PACKAGE,
-            exception=str(PYROUTE2_IMPORT_ERROR),
-            missing_package=PYROUTE2_DISTRO_PACKAGE,
-        )
+    require_pyroute2(module)
     try:
         module.exit_json(**run(module.params))
     except HostnetError as exc:

@@ -131,15 +131,14 @@ import sys
 import time
 import uuid
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils import _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
     NETWORKD_UNIT_DIRS,
-    PYROUTE2_DISTRO_PACKAGE,
-    PYROUTE2_IMPORT_ERROR,
     read_host_state,
+    require_pyroute2,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._team_to_bond import (
     MigrationRefused,
@@ -296,9 +295,7 @@ def run(module):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if PYROUTE2_IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("pyroute2") + " On Debian and Ubuntu install the package %s."
-                         % PYROUTE2_DISTRO_PACKAGE, missing_package=PYROUTE2_DISTRO_PACKAGE)
+    require_pyroute2(module)
     try:
         module.exit_json(**run(module))
     except HostnetError as exc:

@@ -6,6 +6,7 @@ Every namespace a test creates is deleted in the fixture's teardown, also when t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -51,6 +52,30 @@ def run(argv, check=True, **kwargs):
     if check and proc.returncode != 0:
         raise AssertionError("%s exited %d: %s" % (" ".join(argv), proc.returncode, (proc.stderr or "").strip()))
     return proc
+
+
+def private_etc(tmp_path, read_only=False):
+    """A copy of /etc under tmp_path and a command prefix that runs a program with it bind-mounted over /etc in
+    a private mount namespace (read-only when asked): modules write there, the host's /etc is untouched."""
+    etc = tmp_path / "etc"
+    if not etc.exists():
+        run(["cp", "-a", "/etc", str(etc)])
+    script = 'mount --bind "$0" /etc && exec "$@"'
+    if read_only:
+        script = 'mount --bind "$0" /etc && mount -o remount,bind,ro /etc && exec "$@"'
+    return etc, ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(etc)]
+
+
+def tree_digest(root):
+    """One hash over every regular file's path and bytes under root: equal digests mean nothing was written."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        digest.update(str(path.relative_to(root)).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"<unreadable>")
+    return digest.hexdigest()
 
 
 class Netns:

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import COLLECTIONS, run
+from conftest import COLLECTIONS, private_etc
 
 NON_HOST_CHECKS = ["promisc", "bridge_mac", "forwarding", "capture"]  # networkd reads the host's /etc
 
@@ -236,12 +236,10 @@ def test_unknown_check_is_a_clear_error(netns):
 
 def _private_etc(tmp_path, daemon_json):
     """A wrapper that runs the audit with a private copy of /etc (mount namespace): the host's /etc is untouched."""
-    etc = tmp_path / "etc"
-    run(["cp", "-a", "/etc", str(etc)])
+    etc, wrap = private_etc(tmp_path)
     (etc / "docker").mkdir(exist_ok=True)
     (etc / "docker" / "daemon.json").write_text(daemon_json)
-    script = 'mount --bind "$0" /etc && exec "$@"'
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(etc)]
+    return wrap
 
 
 def test_daemon_json_bridge_is_recognised(netns, tmp_path):

@@ -7,33 +7,11 @@ Nobody's backend owns these bridges, so persistence goes through the fallback (a
 
 from __future__ import annotations
 
-import hashlib
-
-from conftest import run
+from conftest import private_etc, tree_digest
 
 UPLINK_MAC = "02:00:00:00:99:99"
 RULE = "udev/rules.d/90-hostnet-dockerhost-mac-brpin.rules"
 
-
-def private_etc(tmp_path, read_only=False):
-    etc = tmp_path / "etc"
-    if not etc.exists():
-        run(["cp", "-a", "/etc", str(etc)])
-    script = 'mount --bind "$0" /etc && exec "$@"'
-    if read_only:
-        script = 'mount --bind "$0" /etc && mount -o remount,bind,ro /etc && exec "$@"'
-    return etc, ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(etc)]
-
-
-def tree_digest(root):
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-        digest.update(str(path.relative_to(root)).encode())
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"<unreadable>")
-    return digest.hexdigest()
 
 
 def drifting_bridge(ns):

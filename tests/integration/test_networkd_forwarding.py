@@ -9,33 +9,11 @@ reload, management link) is exercised in the lab guests (systemd 252 and 257). A
 
 from __future__ import annotations
 
-import hashlib
-
-from conftest import run
+from conftest import private_etc, tree_digest
 
 SYSCTL_FILE = "sysctl.d/90-hostnet-dockerhost-forwarding.conf"
 SYSTEMD_SYSCTL = "/lib/systemd/systemd-sysctl"
 
-
-def private_etc(tmp_path, read_only=False):
-    etc = tmp_path / "etc"
-    if not etc.exists():
-        run(["cp", "-a", "/etc", str(etc)])
-    script = 'mount --bind "$0" /etc && exec "$@"'
-    if read_only:
-        script = 'mount --bind "$0" /etc && mount -o remount,bind,ro /etc && exec "$@"'
-    return etc, ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(etc)]
-
-
-def tree_digest(root):
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-        digest.update(str(path.relative_to(root)).encode())
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"<unreadable>")
-    return digest.hexdigest()
 
 
 def docker_host(ns):
