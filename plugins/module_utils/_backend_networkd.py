@@ -35,7 +35,7 @@ def dropin_path(unit_path, what, etc_dir=ETC_NETWORK):
 
 def render_dropin(module_name, why, section, settings):
     lines = ["# Managed by hostnet.dockerhost.%s: %s" % (module_name, why),
-             "# Remove with the module's state=absent (or delete this file and run 'networkctl reload').",
+             "# To undo: delete this file and run 'networkctl reload'.",
              "[%s]" % section]
     lines += ["%s=%s" % (key, value) for key, value in settings]
     return "\n".join(lines) + "\n"

@@ -96,7 +96,7 @@ def check_writable(edits):
         if read_only or not os.access(directory, os.W_OK | os.X_OK):
             raise HostnetError(
                 "cannot write %s: %s is %s; nothing was changed on the host. Make it writable "
-                "(remount read-write) or run with persist=false for a runtime-only fix."
+                "(remount read-write), or ask the module for a runtime-only change where it offers one."
                 % (edit.path, directory, "on a read-only filesystem" if read_only else "not writable"),
                 path=edit.path,
             )

@@ -760,17 +760,8 @@ def write_runtime(edit):
                            % (edit.key, int(edit.after), edit.path, exc.strerror or exc), path=edit.path)
 
 
-def _check_files_writable(edits):
-    try:
-        check_writable(edits)
-    except HostnetError as exc:
-        # check_writable suggests persist=false, an option of other modules; this one always persists.
-        msg = exc.msg.split(" Make it writable", 1)[0]
-        raise HostnetError(msg + " Make it writable (remount read-write) and run again.", **exc.details)
-
-
 def apply_plan(module, plan, run, backup=False):
-    _check_files_writable(plan.all_files())
+    check_writable(plan.all_files())
     _check_runtime_writable(plan.runtime)
     for edit in plan.runtime:
         if edit.changed:

@@ -65,6 +65,7 @@ def require_pyroute2(module, reason="to read the host's links over netlink"):
             missing_package=PYROUTE2_DISTRO_PACKAGE,
         )
 
+
 # linux/if.h, linux/if_link.h, linux/rtnetlink.h, linux/netdevice.h
 IFF_UP = 0x1
 IFF_PROMISC = 0x100
