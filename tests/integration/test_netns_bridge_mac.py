@@ -13,7 +13,6 @@ UPLINK_MAC = "02:00:00:00:99:99"
 RULE = "udev/rules.d/90-hostnet-dockerhost-mac-brpin.rules"
 
 
-
 def drifting_bridge(ns):
     """brpin with a vxlan "uplink" (high MAC) and a container veth (low MAC): the bridge holds the veth's MAC."""
     ns.ip("link", "add", "brpin", "type", "bridge")

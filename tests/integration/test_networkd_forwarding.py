@@ -15,7 +15,6 @@ SYSCTL_FILE = "sysctl.d/90-hostnet-dockerhost-forwarding.conf"
 SYSTEMD_SYSCTL = "/lib/systemd/systemd-sysctl"
 
 
-
 def docker_host(ns):
     """docker0 with a container veth, and uplink0 with the default route; forwarding off on both."""
     ns.ip("link", "add", "docker0", "type", "bridge")
