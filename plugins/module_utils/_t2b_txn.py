@@ -35,6 +35,9 @@ GUARD_PATH = "/etc/systemd/system/" + GUARD_UNIT
 GUARD_LINK = "/etc/systemd/system/sysinit.target.wants/" + GUARD_UNIT
 PENDING = ("applying", "applied", "rolling_back")
 PING_INTERVAL = 1.0
+# Seconds after apply before a bond that does not exist at all makes the transaction run the plan's
+# "recreate" commands (once).
+RECREATE_AFTER = 10.0
 
 
 def now():
@@ -251,10 +254,18 @@ def bond_mismatches(expect):
 
 
 def wait_bonds(directory, plan, deadline):
+    recreate, recreate_at = list(plan.get("recreate", [])), now() + RECREATE_AFTER
     while True:
         problems = [p for expect in plan["expect"] for p in bond_mismatches(expect)]
         if not problems:
             return
+        absent = [e["bond"] for e in plan["expect"] if not os.path.isdir("/sys/class/net/%s/bonding" % e["bond"])]
+        if recreate and absent and now() > recreate_at:
+            log(directory, "%s not created %ds after apply: running %s" % (
+                " ".join(absent), RECREATE_AFTER, "; ".join(" ".join(a) for a in recreate)))
+            for argv in recreate:
+                run(directory, argv)
+            recreate = []
         if now() > deadline:
             raise StepFailed("the bond does not run as planned: " + "; ".join(problems))
         time.sleep(1)

@@ -477,6 +477,10 @@ class BondPlan:
     # .network at its reload, and would pull a port out of a team still running.
     stop_team: List[list] = field(default_factory=list)
     apply: List[list] = field(default_factory=list)  # argv, in order, after the files
+    # Run once when the bond does not exist a few seconds after apply: systemd-networkd 252 keeps a .netdev
+    # whose creation failed earlier in this boot (e.g. an option the kernel refused) and ignores a new
+    # .netdev of that name at `networkctl reload` until it restarts.
+    recreate: List[list] = field(default_factory=list)
     commit: List[dict] = field(default_factory=list)  # after confirmation: {"remove": path} | {"run": argv}
     rollback_pre: List[list] = field(default_factory=list)  # before the files are restored
     rollback_post: List[list] = field(default_factory=list)  # after the files are restored
@@ -518,6 +522,7 @@ def _plan_networkd(facts, plan, txid):
     if facts.teamd_unit:
         plan.stop_team.append(["systemctl", "disable", "--now", facts.teamd_unit])
     plan.apply += [["networkctl", "reload"], ["networkctl", "reconfigure"] + list(plan.ports)]
+    plan.recreate = [["systemctl", "restart", "systemd-networkd.service"]]
     plan.commit = [{"remove": p} for p in (facts.network_file, facts.teamd_config_path) if p]
     plan.rollback_pre = [["ip", "link", "delete", plan.bond]]
     plan.rollback_post = [["networkctl", "reload"]]
@@ -636,6 +641,7 @@ def transaction_document(txid, plans, teams, probe_targets, timeout, settle_time
         "moved_aside": [m for p in plans for m in p.moved_aside],
         "stop_team": [a for p in plans for a in p.stop_team],
         "apply": _once([a for p in plans for a in p.apply], ["networkctl", "reload"]),
+        "recreate": _once([r for p in plans for r in p.recreate], ["systemctl", "restart", "systemd-networkd.service"]),
         "expect": [expected_bond(p) for p in plans],
         "probe": {"targets": list(probe_targets)},
         "commit": [c for p in plans for c in p.commit],

@@ -473,6 +473,13 @@ def test_networkd_transaction_reloads_once_after_all_teams_stopped():
     assert doc["apply"] == [["networkctl", "reload"], ["networkctl", "reconfigure", "lan0", "lan1"],
                             ["networkctl", "reconfigure", "lan2", "lan3"]]
     assert doc["rollback_post"].count(["networkctl", "reload"]) == 1
+    # networkd 252 ignores a new .netdev of a name whose creation failed earlier in the boot: one restart
+    assert doc["recreate"] == [["systemctl", "restart", "systemd-networkd.service"]]
+
+
+def test_nm_transaction_has_nothing_to_recreate():
+    plans = plan_migration([nm_team()], txid="tx5")
+    assert transaction_document("tx5", plans, [nm_team()], [], 120, 60, "/x")["recreate"] == []
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -556,3 +563,58 @@ def test_bond_mismatches_reports_each_difference(tmp_path, monkeypatch):
     values["bonding/lacp_rate"] = "fast 1"
     values["bonding/slaves"] = "eno0 eno1"
     assert _t2b_txn.bond_mismatches(expect) == []
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds):
+        self.t += seconds
+
+
+def _wait_bonds_world(monkeypatch, created_by_restart):
+    """wait_bonds against a clock and a manager: bond0 appears only after the recreate command when
+    created_by_restart, never otherwise. Returns (ran commands, clock)."""
+    clock, ran, exists = FakeClock(), [], {"bond0": False}
+
+    def run(directory, argv, check=True, timeout=120):
+        ran.append((clock.t, argv))
+        if created_by_restart:
+            exists["bond0"] = True
+        return 0, ""
+
+    monkeypatch.setattr(_t2b_txn, "now", clock.now)
+    monkeypatch.setattr(_t2b_txn.time, "sleep", clock.sleep)
+    monkeypatch.setattr(_t2b_txn, "run", run)
+    monkeypatch.setattr(_t2b_txn, "log", lambda directory, message: None)
+    monkeypatch.setattr(_t2b_txn.os.path, "isdir", lambda path: exists["bond0"])
+    monkeypatch.setattr(_t2b_txn, "bond_mismatches",
+                        lambda expect: [] if exists[expect["bond"]] else ["bond0 does not exist as a bond"])
+    return ran, clock
+
+
+def test_wait_bonds_restarts_the_manager_once_when_the_bond_was_not_created(monkeypatch):
+    ran, clock = _wait_bonds_world(monkeypatch, created_by_restart=True)
+    plan = {"expect": [{"bond": "bond0"}], "recreate": [["systemctl", "restart", "systemd-networkd.service"]]}
+    _t2b_txn.wait_bonds("/x", plan, deadline=clock.now() + 60)
+    assert [argv for _t, argv in ran] == [["systemctl", "restart", "systemd-networkd.service"]]
+    assert ran[0][0] >= 1000.0 + _t2b_txn.RECREATE_AFTER
+
+
+def test_wait_bonds_recreates_at_most_once_then_fails(monkeypatch):
+    ran, clock = _wait_bonds_world(monkeypatch, created_by_restart=False)
+    plan = {"expect": [{"bond": "bond0"}], "recreate": [["systemctl", "restart", "systemd-networkd.service"]]}
+    with pytest.raises(_t2b_txn.StepFailed, match="bond0 does not exist as a bond"):
+        _t2b_txn.wait_bonds("/x", plan, deadline=clock.now() + 60)
+    assert len(ran) == 1
+
+
+def test_wait_bonds_without_recreate_only_waits(monkeypatch):
+    ran, clock = _wait_bonds_world(monkeypatch, created_by_restart=True)
+    with pytest.raises(_t2b_txn.StepFailed):
+        _t2b_txn.wait_bonds("/x", {"expect": [{"bond": "bond0"}], "recreate": []}, deadline=clock.now() + 30)
+    assert ran == []
