@@ -5,16 +5,20 @@
     t2b_lab.py underlay              at boot, before the network: switch namespaces, LACP partner, the veth
                                      "cables" whose host ends eno0..eno3 play the NICs, container namespaces
     t2b_lab.py attach                at boot, after the backend: container veths join br0/br1 (as docker does)
-    t2b_lab.py wait                  until both LAGs carry traffic and the containers answer the peers
+    t2b_lab.py wait                  until both LAGs carry traffic and the containers answer the peers (puts
+                                     container veths back into their bridge where needed, prints them)
     t2b_lab.py ping NS ADDR          one probe from a namespace (exit status)
     t2b_lab.py truth                 JSON: per LAG name kind, MAC, master, ports, bond options from sysfs
     t2b_lab.py confsum networkd|nm   JSON: sha256 of every file in the backend's configuration directories
+    t2b_lab.py leftovers networkd|nm JSON: the team configuration still on the host (units, files, profiles,
+                                     links); [] once a migration committed
 
-    eno0,eno1 -> team0 (lacp, fast_rate)               -> br0 192.0.2.5/24    ctr1 192.0.2.71   peer swl 192.0.2.1
+    eno0,eno1 -> team0 (lacp, fast_rate; partner needs LACP) -> br0 192.0.2.5/24    ctr1 192.0.2.71   peer swl 192.0.2.1
     eno2,eno3 -> team1 (activebackup, eno3 prio, eno2 sticky) -> br1 198.51.100.5/24 ctr2 198.51.100.71 peer swb .1
 
 networkd: teamd@team0/1.service (unit and /etc/teamd/*.conf written here) beside systemd-networkd, which
-keeps br0/br1 and puts the teams in them. nm: NetworkManager team, team-port and bridge profiles (nmcli).
+keeps br0/br1 and puts the teams in them. nm: NetworkManager team, team-port (per-port prio/sticky) and
+bridge profiles (nmcli).
 Standard library only; every command an argument list.
 """
 
@@ -120,8 +124,10 @@ def underlay():
             nsip(ns, "link", "set", "sw", "up")
             upper = "sw"
             if team["lacp"]:
+                # min_links 2: like a switch port-channel that suspends ports without LACP, the partner
+                # carries no traffic unless both ports aggregate (a static bond on our side is refused).
                 nsip(ns, "link", "add", "partner", "type", "bond", "mode", "802.3ad", "lacp_rate", "fast",
-                     "miimon", "100")
+                     "miimon", "100", "min_links", "2")
                 nsip(ns, "link", "set", "partner", "master", "sw")
                 upper = "partner"
             for port in team["ports"]:
@@ -199,12 +205,17 @@ def install_nm():
         br, name = team["bridge"], team["name"]
         run("nmcli", "connection", "add", "type", "bridge", "con-name", br, "ifname", br, "bridge.stp", "no",
             "ipv4.method", "manual", "ipv4.addresses", team["address"], "ipv6.method", "disabled")
+        # NetworkManager keeps a team's per-port settings in the port profiles (team-port.config); a "ports"
+        # object in team.config is dropped when NM normalises it into its team.* properties.
+        master_config = {k: v for k, v in team["config"].items() if k != "ports"}
         run("nmcli", "connection", "add", "type", "team", "con-name", name, "ifname", name,
             "connection.master", br, "connection.slave-type", "bridge",
-            "team.config", json.dumps(team["config"]))
+            "team.config", json.dumps(master_config))
         for port in team["ports"]:
+            port_config = team["config"].get("ports", {}).get(port)
             run("nmcli", "connection", "add", "type", "ethernet", "con-name", f"{name}-{port}", "ifname", port,
-                "connection.master", name, "connection.slave-type", "team")
+                "connection.master", name, "connection.slave-type", "team",
+                *(["team-port.config", json.dumps(port_config)] if port_config else []))
         run("nmcli", "connection", "up", br)
         run("nmcli", "connection", "up", name)
         for port in team["ports"]:
@@ -237,10 +248,21 @@ def lag_of(team):
 
 
 def wait():
+    """Until the LAGs carry traffic. A container veth that is no longer in its bridge is put back, as Docker
+    does when it starts after the network: NetworkManager may re-activate a bridge at boot after the attach
+    unit ran, and that detaches its ports. Prints the veths put back (JSON list)."""
     for team in TEAMS:
         wait_for(lambda t=team: lag_of(t) and all(link_master(p) == lag_of(t) for p in t["ports"]),
                  f"ports of {team['name']} enslaved", 180)
         wait_for(lambda t=team: link_master(lag_of(t)) == t["bridge"], f"LAG of {team['name']} in its bridge", 120)
+    reattached = []
+    for team in TEAMS:
+        host_if = team["ctr"][1]
+        if link_master(host_if) != team["bridge"]:
+            run("ip", "link", "set", host_if, "master", team["bridge"])
+            run("ip", "link", "set", host_if, "up")
+            reattached.append(host_if)
+    print(json.dumps(reattached))
     for team in TEAMS:
         ctr_ip = team["ctr"][2].split("/", maxsplit=1)[0]
         wait_for(lambda t=team, a=ctr_ip: ping(t["switch"], a) == 0, f"{team['switch']} -> {ctr_ip}", 180)
@@ -301,6 +323,30 @@ def confsum(manager):
     return sums
 
 
+def leftovers(manager):
+    left = []
+    if manager == "networkd":
+        for team in TEAMS:
+            unit = f"teamd@{team['name']}.service"
+            if run("systemctl", "is-enabled", "--quiet", unit, check=False).returncode == 0:
+                left.append(f"{unit} is enabled")
+            if Path(f"/etc/teamd/{team['name']}.conf").exists():
+                left.append(f"/etc/teamd/{team['name']}.conf")
+        for path in sorted(Path("/etc/systemd/network").glob("*.network")):
+            names = [line.split("=", 1)[1].split() for line in path.read_text().splitlines()
+                     if line.strip().startswith("Name=")]
+            if any(name.startswith("team") for words in names for name in words):
+                left.append(str(path))
+    else:
+        out = run("nmcli", "-t", "-f", "NAME,TYPE", "connection", "show").stdout
+        for line in out.splitlines():
+            name, _, kind = line.rpartition(":")
+            if kind == "team" or name.startswith("team"):
+                left.append(f"NetworkManager profile {name} ({kind})")
+    left.extend(f"link {t['name']}" for t in TEAMS if exists(t["name"]))
+    return left
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "install":
@@ -315,6 +361,8 @@ def main(argv):
         return ping(argv[2], argv[3])
     elif cmd == "truth":
         print(json.dumps(truth(), sort_keys=True))
+    elif cmd == "leftovers":
+        print(json.dumps(leftovers(argv[2])))
     elif cmd == "confsum":
         print(json.dumps(confsum(argv[2]), sort_keys=True))
     else:
