@@ -7,7 +7,8 @@
 #   make lab-ssh FLAVOUR=...            shell in that guest
 #   make lab-down FLAVOUR=...           stop that guest (manual-<flavour>), drop its overlay
 #   make lab-list                       running lab guests
-#   make test-lab                       every molecule scenario (LAB_SCENARIOS="a b" for a subset)
+#   make test-lab                       every molecule scenario (LAB_SCENARIOS="a b" for a subset,
+#                                       LAB_JOBS=1 for one at a time; default 2)
 
 PYTHON ?= python3
 LAB_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
@@ -41,13 +42,10 @@ lab-list:
 
 # Each scenario boots its own guest and destroys it, also when it fails; the trap stops what is left of
 # this run's guests (an interrupted run), never anyone else's. All scenarios run even when one fails;
-# the target fails if any did. Timings go to $(HOSTNET_LAB_CACHE)/logs/timings.txt.
+# the target fails if any did. LAB_JOBS scenarios run at once (tests/lab/run-scenarios; their logs and
+# timings.txt in $(HOSTNET_LAB_CACHE)/logs).
+LAB_JOBS ?= 2
 test-lab: lab-images
-	@set -u; failed=""; logs="$${HOSTNET_LAB_CACHE:-$(CURDIR)/.lab-cache}/logs"; mkdir -p "$$logs"; \
+	@set -u; logs="$${HOSTNET_LAB_CACHE:-$(CURDIR)/.lab-cache}/logs"; \
 	trap '$(LABCTL) down $(LAB_GUESTS)' EXIT; \
-	for scenario in $(LAB_SCENARIOS); do \
-	  start=$$(date +%s); \
-	  if $(MOLECULE) test -s "$$scenario"; then result=passed; else result=FAILED; failed="$$failed $$scenario"; fi; \
-	  echo "$$scenario $$result $$(( $$(date +%s) - start ))s" | tee -a "$$logs/timings.txt"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "lab scenarios failed:$$failed (console logs: $$logs)"; exit 1; fi
+	MOLECULE=$(MOLECULE) $(LAB_DIR)/run-scenarios $(LAB_JOBS) "$$logs" $(LAB_SCENARIOS)
