@@ -16,8 +16,9 @@ LABCTL = $(PYTHON) $(LAB_DIR)/labctl
 MOLECULE ?= molecule
 FLAVOUR ?= bookworm-networkd
 LAB_NAME ?= manual-$(FLAVOUR)
-LAB_SCENARIOS ?= team_bridge bond_bridge bridge_churn networkd_252 networkd_257 nm_team \
-	enforce_networkd enforce_nm enforce_script
+# Longest first, so that two at a time (LAB_JOBS) end close together.
+LAB_SCENARIOS ?= t2b_nm t2b_networkd enforce_script enforce_networkd enforce_nm \
+	bond_bridge nm_team networkd_257 bridge_churn team_bridge networkd_252
 # The guests (molecule platforms) of the scenarios that run: an interrupted run stops these and no other
 # (other people's guests may run beside).
 LAB_GUESTS = $(shell $(PYTHON) -c 'import sys, yaml; print(" ".join(p["name"] for f in sys.argv[1:] for p in (yaml.safe_load(open(f)) or {}).get("platforms", [])))' $(foreach s,$(LAB_SCENARIOS),extensions/molecule/$(s)/molecule.yml))
