@@ -340,7 +340,7 @@ def leftovers(manager):
     else:
         out = run("nmcli", "-t", "-f", "NAME,TYPE", "connection", "show").stdout
         for line in out.splitlines():
-            name, _, kind = line.rpartition(":")
+            name, _sep, kind = line.rpartition(":")
             if kind == "team" or name.startswith("team"):
                 left.append(f"NetworkManager profile {name} ({kind})")
     left.extend(f"link {t['name']}" for t in TEAMS if exists(t["name"]))
