@@ -8,12 +8,12 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_fallback import FallbackBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_ifupdown import IfupdownBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_networkd import NetworkdBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_nm import NetworkManagerBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import FallbackBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import require_pyroute2
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
 
 
 def module_runner(module):

@@ -127,8 +127,9 @@ persistence:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._bridge_mac import POLICIES, enforce_bridge_mac
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import enforce_bridge_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import POLICIES
 
 ARGUMENT_SPEC = dict(
     bridge=dict(type="str", required=True),

@@ -180,15 +180,18 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import CHECKS, audit, is_compliant, summarize
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
-    read_host_state,
-    require_pyroute2,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
+    CHECKS,
+    audit,
+    is_compliant,
+    summarize,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
-    validate_known_interfaces,
     validate_interface_names,
+    validate_known_interfaces,
 )
 
 ARGUMENT_SPEC = dict(

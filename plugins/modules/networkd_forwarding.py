@@ -250,8 +250,8 @@ backup_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.forwarding import enforce_networkd_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._forwarding import enforce_networkd_forwarding
 
 ARGUMENT_SPEC = dict(
     interfaces=dict(type="list", elements="str", default=[]),

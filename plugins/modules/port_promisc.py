@@ -122,8 +122,8 @@ lynis_if_promisc:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.promisc import enforce_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._promisc import enforce_port_promisc
 
 ARGUMENT_SPEC = dict(
     masters=dict(type="list", elements="str", default=[]),

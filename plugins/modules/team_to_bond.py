@@ -133,19 +133,17 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils import _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
-    NETWORKD_UNIT_DIRS,
-    read_host_state,
-    require_pyroute2,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._team_to_bond import (
-    MigrationRefused,
-    discover_teams,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
     plan_migration,
     transaction_document,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import MigrationRefused
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import discover_teams
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
 ARGUMENT_SPEC = dict(

@@ -56,7 +56,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils import _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 
 
 def main():

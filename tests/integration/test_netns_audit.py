@@ -184,7 +184,7 @@ done
 READ_LOOP = """
 import json, sys
 sys.path.insert(0, %r)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import read_host_state
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 vanished = 0
 for _ in range(40):
     vanished += len(read_host_state().vanished)

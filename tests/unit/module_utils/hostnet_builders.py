@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BondInfo,
     DockerState,
     HostState,

@@ -11,21 +11,21 @@ import pytest
 
 from hostnet_builders import state
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils import _backend_fallback as backend_fallback
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_fallback import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import fallback as backend_fallback
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
+    Backend,
+    Unsupported,
+    plan_with_owner,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import (
     FallbackBackend,
     find_ip,
     render_rule,
     rule_path,
     udev_name_problem,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import (
-    Backend,
-    Unsupported,
-    plan_with_owner,
-)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import apply_file_edits
 
 MAC = "02:42:ac:11:00:02"
 
@@ -143,7 +143,7 @@ def test_ip_prefers_sbin_paths_then_path(tmp_path):
 
 
 def test_without_ip_the_plan_says_what_is_missing(tmp_path, monkeypatch):
-    from ansible_collections.hostnet.dockerhost.plugins.module_utils import _backend_fallback
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import fallback as _backend_fallback
 
     monkeypatch.setattr(_backend_fallback, "find_ip", lambda: None)
 

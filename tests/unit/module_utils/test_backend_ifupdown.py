@@ -18,22 +18,21 @@ import pytest
 
 from hostnet_builders import state
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_ifupdown import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend, load_config
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     MAC_SET_COMMENT,
     MAC_WAS,
     PROMISC_COMMENT,
-    IfupdownBackend,
     add_promisc,
     edit_hwaddress,
     is_promisc_command,
-    load_config,
     parse_interfaces,
     remove_promisc,
     split_lines,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import apply_file_edits
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "ifupdown")
 MAC = "02:42:ac:11:00:02"

@@ -9,8 +9,15 @@ import os
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_nm import (
-    NetworkManagerBackend,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
+    Backend,
+    Persistence,
+    Unsupported,
+    plan_with_owner,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     keyfile_is_external,
     parse_active,
     parse_settings,
@@ -18,13 +25,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_nm imp
     split_terse,
     unescape_get_value,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import (
-    Backend,
-    Persistence,
-    Unsupported,
-    plan_with_owner,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from hostnet_builders import bridge, link, state, team
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "nm")

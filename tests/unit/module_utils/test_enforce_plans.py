@@ -12,29 +12,26 @@ import pytest
 
 from hostnet_builders import bond, bridge, link, networkd, state, team, unit
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_networkd import (
-    NetworkdBackend,
-    dropin_path,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
+    FileEdit,
+    apply_file_edits,
+    plan_file,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,
     Unsupported,
     choose_backend,
     plan_with_owner,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._bridge_mac import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend, dropin_path
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
     choose_bridge_mac,
     derived_mac,
     the_bridge,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import (
-    FileEdit,
-    apply_file_edits,
-    plan_file,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._promisc import lynis_lines, plan_port_promisc
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import lynis_lines, plan_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import mac_problem, validate_mac
 
 # --------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
     ZERO_MAC,
     bridge_mac_findings,
     ports_by_mac,

@@ -5,18 +5,18 @@
 
 from __future__ import annotations
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
     CHECKS,
     FINDING_IDS,
-    SEVERITIES,
     Finding,
+    SEVERITIES,
     audit,
     capture_findings,
     file_problem_findings,
     is_compliant,
     summarize,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import FileProblem
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import FileProblem
 from hostnet_builders import bond, bridge, docker, link, networkd, state, team, unit
 
 

@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
     container_traffic_interfaces,
     forwarding_findings,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import read_docker
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_docker
 from hostnet_builders import bond, bridge, docker, link, state
 
 

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import networkd_findings
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import NetworkdState
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import parse_boolean
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import networkd_findings
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NetworkdState
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import parse_boolean
 from hostnet_builders import bridge, docker, link, networkd, state, unit
 
 NETWORK = "/etc/systemd/network/20-uplink.network"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._findings import lag_port_promisc_findings
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import lag_port_promisc_findings
 from hostnet_builders import bond, bridge, by_interface, link, state, team
 
 

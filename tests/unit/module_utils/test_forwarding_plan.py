@@ -11,22 +11,26 @@ import struct
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backend_networkd import NetworkdBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._forwarding import (
-    Desired,
-    Paths,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.forwarding import (
     find_ssh_server_address,
-    management_interfaces,
-    plan_forwarding,
-    render_sysctl_file,
-    rewrite_deprecated,
-    ssh_server_address,
-    sysctl_name,
     verify,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import decode_address
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import parse_unit_text
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding import plan_forwarding
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
+    Desired,
+    Paths,
+    management_interfaces,
+    ssh_server_address,
+    sysctl_name,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_units import (
+    render_sysctl_file,
+    rewrite_deprecated,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import decode_address
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import parse_unit_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 from hostnet_builders import bridge, docker, link, networkd, state, unit
 

@@ -12,18 +12,22 @@ import struct
 import pytest
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import (
+    assemble_links,
+    is_docker_bridge_name,
+    parse_systemd_version,
+    read_docker,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BondInfo,
     FileProblem,
     HostState,
     Link,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import (
     _attrs,
     _route_default_oifs,
-    assemble_links,
     decode_link,
-    is_docker_bridge_name,
-    parse_systemd_version,
-    read_docker,
 )
 from hostnet_builders import link, unit
 

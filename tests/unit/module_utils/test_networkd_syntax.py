@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
     forwarding_key_for,
     honoured_forwarding_keys,
     ignored_forwarding_keys,

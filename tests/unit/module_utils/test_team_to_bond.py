@@ -11,21 +11,25 @@ import os
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils import _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._team_to_bond import (
-    TeamFacts,
-    apply_override,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
     nm_bond_options,
-    nm_settings_to_copy,
-    nm_terse_split,
-    parse_nm_fields,
     plan_migration,
     render_networkd_netdev,
     retarget_network_text,
     transaction_document,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import (
+    apply_override,
     translate_team_config,
     tx_hash_to_policy,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli_t2b import (
+    nm_settings_to_copy,
+    nm_terse_split,
+    parse_nm_fields,
 )
 
 # libteam-utils 1.31 examples (/usr/share/doc/libteam-utils/examples/), verbatim.

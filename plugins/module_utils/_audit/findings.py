@@ -13,14 +13,14 @@ __metaclass__ = type
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BOND_MODES_PROMISC_ACTIVE_ONLY,
     NET_ADDR_SET,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
     FORWARDING_SPLIT_VERSION,
-    honoured_forwarding_keys,
     effective_entries,
+    honoured_forwarding_keys,
     ignored_forwarding_keys,
     legacy_forwarding_families,
     network_file_matches_name,

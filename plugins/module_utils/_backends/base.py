@@ -20,12 +20,12 @@ __metaclass__ = type
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
     FileEdit,
     apply_file_edits,
     check_writable,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
 FEATURES = ("promisc", "mac", "forwarding")
 

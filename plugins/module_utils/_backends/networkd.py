@@ -17,9 +17,13 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import Backend, Persistence, Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import plan_file, plan_removal
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._networkd import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file, plan_removal
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
+    Backend,
+    Persistence,
+    Unsupported,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
     effective_entries,
     network_file_matches_name,
 )

@@ -45,8 +45,12 @@ __metaclass__ = type
 import os
 import shutil
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import Backend, Persistence, Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import plan_file, plan_removal
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file, plan_removal
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
+    Backend,
+    Persistence,
+    Unsupported,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
 
 RULES_DIR = "/etc/udev/rules.d"

@@ -25,21 +25,28 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import re
 import shutil
-from dataclasses import dataclass
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     CommandEdit,
     Persistence,
     Unsupported,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._files import read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
+    ACTIVE_FIELDS,
+    _dotted,
+    keyfile_is_external,
+    parse_active,
+    parse_settings,
+    parse_version,
+    unescape_get_value,
+)
+
 
 NMCLI = "nmcli"
-ACTIVE_FIELDS = ("NAME", "UUID", "TYPE", "DEVICE", "STATE", "FILENAME")
 ACCEPT_ALL = "802-3-ethernet.accept-all-mac-addresses"
 ACCEPT_ALL_SINCE = (1, 32)
 CLONED_MAC = "802-3-ethernet.cloned-mac-address"
@@ -54,108 +61,6 @@ WIRED_PROFILE_TYPES = frozenset((
     "802-3-ethernet", "bond", "bridge", "team", "vlan", "macvlan", "vxlan", "veth", "dummy", "ip-tunnel",
     "tun", "macsec",
 ))
-RUNTIME_DIR = "/run/"
-NETPLAN_PREFIX = "netplan-"
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
-
-
-@dataclass
-class ActiveProfile:
-    name: str
-    uuid: str
-    type: str
-    device: str
-    state: str
-    filename: str = ""
-
-    def evidence(self):
-        return "profile '%s' (uuid %s%s)" % (self.name, self.uuid, ", " + self.filename if self.filename else "")
-
-    def header(self, prop):
-        return "NetworkManager profile '%s' (%s): %s" % (self.name, self.uuid, prop)
-
-    @property
-    def in_memory(self):
-        return self.filename.startswith(RUNTIME_DIR)
-
-    @property
-    def from_netplan(self):
-        return self.filename.rsplit("/", 1)[-1].startswith(NETPLAN_PREFIX)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Parsers of nmcli's output
-
-
-def split_terse(line):
-    """Fields of a terse (``-t``) nmcli line: ``:`` separates, ``\\:`` and ``\\\\`` are literal."""
-    fields, current, chars = [], [], iter(line)
-    for char in chars:
-        if char == "\\":
-            current.append(next(chars, "\\"))
-        elif char == ":":
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    fields.append("".join(current))
-    return fields
-
-
-def unescape_get_value(text):
-    """One value printed by ``nmcli -g FIELD``, escaped as in terse mode (``52\\:54\\:00...``)."""
-    value, chars = [], iter(text.rstrip("\n"))
-    for char in chars:
-        value.append(next(chars, "\\") if char == "\\" else char)
-    return "".join(value)
-
-
-def parse_active(text):
-    """``nmcli -t -f NAME,UUID,TYPE,DEVICE,STATE,FILENAME connection show --active`` -> [ActiveProfile]."""
-    profiles = []
-    for line in text.splitlines():
-        fields = split_terse(line)
-        if len(fields) != len(ACTIVE_FIELDS):
-            continue
-        profiles.append(ActiveProfile(*fields))
-    return profiles
-
-
-def parse_version(text):
-    """``running:1.42.4`` or ``nmcli tool, version 1.42.4`` -> (1, 42, 4); None when there is none."""
-    found = _VERSION.search(text or "")
-    if not found:
-        return None
-    return tuple(int(part) for part in found.groups() if part is not None)
-
-
-def parse_settings(text):
-    """``nmcli -t -f setting.prop,... connection show ID`` -> {prop: value}; settings the profile lacks are
-    not printed at all. Property values are printed unescaped here, so only the first ``:`` separates."""
-    values = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            values[key] = value
-    return values
-
-
-def keyfile_is_external(text):
-    """True when a keyfile's ``[.nmmeta]`` says NetworkManager generated it for an external device."""
-    section = None
-    for raw in (text or "").splitlines():
-        line = raw.strip()
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-        elif section == ".nmmeta" and "=" in line:
-            key, value = (part.strip() for part in line.split("=", 1))
-            if key == "external" and value.lower() in ("true", "1", "yes"):
-                return True
-    return False
-
-
-def _dotted(version):
-    return ".".join(str(part) for part in version)
 
 
 # --------------------------------------------------------------------------------------------------------

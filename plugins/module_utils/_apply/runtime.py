@@ -11,7 +11,8 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._netstate import IFF_PROMISC, IPRoute
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import IFF_PROMISC
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import IPRoute
 
 
 class NetlinkWriter:

@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""team_to_bond: what the host says about its teams (teamd configs, networkd units, NetworkManager profiles)."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli_t2b import (
+    NM_COPIED_SETTINGS,
+    nm_settings_to_copy,
+    nm_terse_split,
+    parse_nm_fields,
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Facts about one team (read by discover_teams, or built by hand in tests)
+
+
+@dataclass
+class TeamFacts:
+    name: str
+    config: dict
+    ports: List[str]
+    mac: Optional[str] = None
+    mtu: Optional[int] = None
+    master: Optional[str] = None
+    backend: Optional[str] = None  # "nm" | "networkd" | None (nobody persists it)
+    # NetworkManager
+    nm_profile: Optional[str] = None
+    nm_port_profiles: List[str] = field(default_factory=list)
+    nm_settings: Dict[str, str] = field(default_factory=dict)  # the team profile's master/ip settings
+    nm_vlan_profiles: List[str] = field(default_factory=list)
+    # teamd beside systemd-networkd
+    teamd_unit: Optional[str] = None
+    teamd_unit_enabled: bool = False
+    teamd_config_path: Optional[str] = None
+    network_file: Optional[str] = None  # the team's own .network
+    network_text: Optional[str] = None
+    port_network_files: Dict[str, str] = field(default_factory=dict)  # .network files matching only ports
+
+
+def _nm_profiles(run):
+    rc, out, _err = run(["nmcli", "-t", "-f", "NAME,UUID,TYPE,DEVICE,FILENAME", "connection", "show"])
+    if rc != 0:
+        return None
+    profiles = []
+    for line in out.splitlines():
+        parts = nm_terse_split(line)
+        if len(parts) >= 5:
+            profiles.append({"name": parts[0], "uuid": parts[1], "type": parts[2], "device": parts[3],
+                             "filename": parts[4]})
+    return profiles
+
+
+def _nm_fields(run, profile, fields):
+    rc, out, err = run(["nmcli", "-t", "-f", ",".join(fields), "connection", "show", profile])
+    if rc != 0:
+        raise HostnetError("nmcli could not show profile %s: %s" % (profile, err.strip()), profile=profile)
+    return parse_nm_fields(out)
+
+
+def _discover_nm(run, facts, profiles):
+    team_profiles = [p for p in profiles if p["type"] == "team" and p["device"] == facts.name]
+    if not team_profiles:
+        return False
+    team = team_profiles[0]
+    facts.backend = "nm"
+    facts.nm_profile = team["name"]
+    facts.nm_settings = nm_settings_to_copy(_nm_fields(run, team["name"], NM_COPIED_SETTINGS))
+    for profile in profiles:
+        if profile["type"] in ("802-3-ethernet", "ethernet", "vlan"):
+            values = _nm_fields(run, profile["uuid"], ["connection.master", "connection.slave-type", "vlan.parent"]
+                                if profile["type"] == "vlan" else ["connection.master", "connection.slave-type"])
+            if values.get("connection.slave-type") == "team" and values.get("connection.master") in (
+                    team["name"], team["uuid"], facts.name):
+                facts.nm_port_profiles.append(profile["name"])
+            if profile["type"] == "vlan" and values.get("vlan.parent") in (team["name"], team["uuid"], facts.name):
+                facts.nm_vlan_profiles.append(profile["name"])
+    return True
+
+
+def _match_names(text):
+    names = []
+    section = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[]")
+        elif section == "Match" and stripped.startswith("Name="):
+            names += stripped.split("=", 1)[1].split()
+    return names
+
+
+def _discover_networkd(run, facts, host_state, read_text, list_network_files):
+    unit = "teamd@%s.service" % facts.name
+    rc, out, _err = run(["systemctl", "show", "-p", "LoadState,ActiveState,UnitFileState,ExecStart", unit])
+    values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if rc == 0 else {}
+    if values.get("LoadState") != "loaded" or values.get("ActiveState") != "active":
+        return False
+    facts.backend = "networkd"
+    facts.teamd_unit = unit
+    facts.teamd_unit_enabled = values.get("UnitFileState") == "enabled"
+    match = re.search(r"(?:-f|--config-file)[ =](\S+)", values.get("ExecStart", ""))
+    facts.teamd_config_path = match.group(1) if match else None
+    if facts.teamd_config_path and facts.teamd_config_path.startswith("/run/"):
+        facts.teamd_config_path = None  # generated at runtime, nothing to remove
+    facts.network_file = host_state.networkd.link_network_file.get(facts.name)
+    if facts.network_file:
+        facts.network_text = read_text(facts.network_file)
+    for path in list_network_files():
+        text = read_text(path) or ""
+        names = _match_names(text)
+        if names and set(names) <= set(facts.ports):
+            for name in names:
+                facts.port_network_files[name] = path
+    return True
+
+
+def discover_teams(host_state, run, read_text, list_network_files, only=None):
+    """TeamFacts for every team link (or those named in ``only``). Reads, never changes."""
+    teams = []
+    profiles = None
+    for link in sorted(host_state.links.values(), key=lambda l: l.name):
+        if link.kind != "team" or (only and link.name not in only):
+            continue
+        rc, out, err = run(["teamdctl", link.name, "config", "dump"])
+        if rc != 0:
+            raise HostnetError("teamdctl %s config dump failed: %s" % (link.name, (err or out).strip()),
+                               team=link.name)
+        try:
+            config = json.loads(out)
+        except ValueError as exc:
+            raise HostnetError("teamdctl %s config dump is not JSON: %s" % (link.name, exc), team=link.name)
+        facts = TeamFacts(name=link.name, config=config, ports=list(link.ports), mac=link.mac, mtu=link.mtu,
+                          master=link.master)
+        if profiles is None:
+            profiles = _nm_profiles(run) or []
+        if not _discover_nm(run, facts, profiles):
+            _discover_networkd(run, facts, host_state, read_text, list_network_files)
+        teams.append(facts)
+    return teams
