@@ -26,7 +26,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_render
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import (  # noqa: F401  re-exported
     AUDIT_CHECK,
-    AUDIT_FAILED_ID,
     CHECKS,
     FINDING_IDS,
     SEVERITIES,

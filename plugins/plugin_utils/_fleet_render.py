@@ -71,7 +71,7 @@ def summary_text(audits, report_dir=None):
     stats = summary(audits)
     sev = stats["by_severity"]
     out = ["%s: %s" % (SUMMARY_TITLE, _fleet_line(stats, ", ")),
-           "findings: %d error, %d warning, %d info" % (sev["error"], sev["warning"], sev["info"])]
+           "findings: %s error, %s warning, %s info" % (sev["error"], sev["warning"], sev["info"])]
     changed = _changed_line(audits)
     if changed:
         out.append(changed)
@@ -329,7 +329,7 @@ def markdown(audits):
     stats = summary(audits)
     sev = stats["by_severity"]
     worst = stats["worst_severity"]
-    out.append("%s. Findings: %s, %s, %d info; worst severity %s." % (
+    out.append("%s. Findings: %s, %s, %s info; worst severity %s." % (
         _fleet_line(stats), plural(sev["error"], "error"), plural(sev["warning"], "warning"), sev["info"],
         "**%s**" % worst if worst else "none"))
     changed = _changed_line(audits)
