@@ -195,7 +195,19 @@ def read_warnings(raw, where):
         raw = [raw]
     if not isinstance(raw, (list, tuple)):
         raise FleetInputError("%s.warnings: expected a list of strings, got %s" % (where, type_name(raw)))
-    return [str(plain(item)) for item in raw if item not in (None, "")]
+    return [text for text in (_warning_text(item) for item in raw) if text]
+
+
+def _warning_text(item):
+    """A warning as text: a string, a dict with ``msg``, or ansible-core 2.19's WarningSummary (``event.msg``)."""
+    if item is None or isinstance(item, str):
+        return str(item or "")
+    if isinstance(item, Mapping) and item.get("msg"):
+        return str(item["msg"])
+    event_msg = getattr(getattr(item, "event", None), "msg", None)
+    if event_msg:
+        return str(event_msg)
+    return str(plain(item))
 
 
 def _first(entry, *keys):

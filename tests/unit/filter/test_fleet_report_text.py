@@ -164,6 +164,25 @@ def test_markdown_shows_host_warnings(fleet):
     assert "- Warning: exclude names docker9, which this host does not have\n" in section
 
 
+class _Event:
+    msg = "from a WarningSummary"
+
+
+class _WarningSummary:
+    """Stands in for ansible-core 2.19's WarningSummary, which an action plugin may see in a raw result."""
+
+    event = _Event()
+
+
+def test_warnings_in_every_shape_ansible_may_hand_over():
+    text = fleet_summary_text({"h": result(warnings=["plain", {"msg": "a dict"}, _WarningSummary(), "", None])})
+    assert [line for line in text.splitlines() if "warning:" in line] == [
+        "    warning: plain",
+        "    warning: a dict",
+        "    warning: from a WarningSummary",
+    ]
+
+
 def test_markdown_finding_block_in_words_with_addr_assign_type_explained(fleet):
     section = host_sections(findings_to_markdown(fleet))["broken"]
     block = section[section.index("### broken: bridge_mac_inherited on br-5f2a (error)"):]
