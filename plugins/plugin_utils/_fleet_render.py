@@ -280,7 +280,9 @@ def _md_finding(audit, finding):
         out += _md_value_lines("Expected", finding["expected"])
         out.append("- Check: %s" % md_text(finding["check"]))
     if finding["remediation"]:
-        out += ["", "Fix:" if finding["id"] != AUDIT_FAILED_ID else "Try:", "", _md_fence(finding["remediation"])]
+        # an info finding is not a fault: its remediation is advice
+        label = "Try:" if finding["id"] == AUDIT_FAILED_ID else "Tip:" if finding["severity"] == "info" else "Fix:"
+        out += ["", label, "", _md_fence(finding["remediation"])]
     out.append("")
     return out
 
