@@ -228,8 +228,9 @@ class SysctlStep(Step):
     def preflight(self):
         path = self.edit.path
         if not os.path.exists(path):
-            raise StepError("cannot %s: %s does not exist (the interface has no %s configuration or vanished)"
-                            % (self.describe(), path, self.edit.key.split(".")[1]), path=path, errno=errno.ENOENT)
+            raise StepError("cannot %s: %s does not exist (the interface has no %s configuration or vanished): %s"
+                            % (self.describe(), path, self.edit.key.split(".")[1], errno_words(errno.ENOENT)),
+                            path=path, errno=errno.ENOENT)
         try:
             read_only = bool(os.statvfs(os.path.dirname(path)).f_flag & os.ST_RDONLY)
         except OSError as exc:
