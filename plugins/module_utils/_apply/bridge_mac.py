@@ -20,7 +20,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_ma
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
 
-HINT = "Make it writable, or use persist=false for a runtime-only change."
+# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
+# may set their own value back right after ours.
+SETTLE = 0.3
+HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
 
 def verify_mac(name, mac, reader=read_host_state):
@@ -41,7 +44,7 @@ def plan_bridge_mac_transaction(bridge, mac, present, plans, run, backup=False, 
         steps.append(LinkStep(writer, bridge.name, "mac", bridge.mac, mac, force=not bridge.mac_is_set,
                               before_is_set=bridge.mac_is_set))
     return Transaction("bridge_mac", steps, verify=(lambda: verify_mac(bridge.name, mac)) if present else None,
-                       hint=HINT)
+                       hint=HINT, settle=SETTLE)
 
 
 def enforce_bridge_mac(module):

@@ -33,8 +33,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwardin
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
-# This module has no runtime-only mode: the only way out of a pre-flight problem is a writable file system.
-HINT = "Make it writable (remount read-write) and run again."
+# This module has no runtime-only mode: the way out of a pre-flight problem is to fix the file system.
+HINT = "Fix that (remount read-write, free space, make the path a directory) and run again."
 
 
 # --------------------------------------------------------------------------------------------------------

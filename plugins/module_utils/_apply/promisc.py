@@ -26,7 +26,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc i
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
-HINT = "Make it writable, or use persist=false for a runtime-only change."
+# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
+# may set their own value back right after ours.
+SETTLE = 0.3
+HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
 
 def verify(plan, reader=read_host_state):
@@ -51,7 +54,7 @@ def plan_promisc_transaction(plan, ledger_edit, run, backup=False, writer=Netlin
              if item.runtime_changed]
     steps += persistence_steps(plan.persistence, run, backup=backup)
     steps.append(FileStep(ledger_edit))
-    return Transaction("port_promisc", steps, verify=lambda: verify(plan, reader), hint=HINT)
+    return Transaction("port_promisc", steps, verify=lambda: verify(plan, reader), hint=HINT, settle=SETTLE)
 
 
 def enforce_port_promisc(module):

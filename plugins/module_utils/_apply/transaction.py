@@ -12,7 +12,8 @@
 2. ``finish`` in check mode returns the plan's ``changed`` and, in diff mode only, the plan's diff.
 3. Otherwise ``Transaction.run``: pre-flight every changed step (files: ``preflight.path_problem``; sysctls:
    the file exists on a read-write /proc/sys) before the first change; apply them in order, each recording its
-   undo; verify, ``attempts`` times ``delay`` seconds apart (the one retry loop of the collection).
+   undo; verify, ``attempts`` times ``delay`` seconds apart (the one retry loop of the collection), and with
+   ``settle`` once more that many seconds later (the change must stay, not just land).
 4. On any failure - an OSError (ENOSPC, EROFS, ENOTDIR, ...), a netlink write the kernel refuses, a command's
    exit code, a verify mismatch - the steps done are undone in reverse order, reloads run once more, and
    ``TransactionFailed`` names the step, its path or interface, the errno in words, what was undone and how
@@ -57,12 +58,16 @@ def wait_until_verified(check, attempts=1, delay=0.5, sleep=time.sleep):
 
 
 class Transaction:
-    def __init__(self, module_name, steps, verify=None, attempts=1, delay=0.5, hint="", sleep=time.sleep):
+    def __init__(self, module_name, steps, verify=None, attempts=1, delay=0.5, hint="", sleep=time.sleep,
+                 settle=0.0):
         self.module_name = module_name
         self.steps = list(steps)
         self.verify = verify
         self.attempts = attempts
         self.delay = delay
+        # > 0: once verified, read again after that many seconds - a daemon that owns the link (NetworkManager,
+        # networkd) may set its own value back right after ours; the change must stay, not just land.
+        self.settle = settle
         self.hint = hint  # what the user can do about a pre-flight problem, in this module's own options
         self.sleep = sleep
         self.done = []  # the steps applied, in order
@@ -106,6 +111,15 @@ class Transaction:
                 self._fail("verification after the change failed (%d read%s of the host): %s"
                            % (self.attempts, "s" if self.attempts > 1 else "", "; ".join(mismatches)),
                            step="verify", mismatches=mismatches)
+            if self.settle > 0:
+                self.sleep(self.settle)
+                try:
+                    mismatches = list(self.verify() or [])
+                except Exception as exc:
+                    mismatches = ["reading the host again failed: %s" % _why(exc)[0]]
+                if mismatches:
+                    self._fail("verification after the change failed: it did not stay (read again after %.1f s): "
+                               "%s" % (self.settle, "; ".join(mismatches)), step="verify", mismatches=mismatches)
         return [step.done() for step in self.done]
 
     def _undo(self):

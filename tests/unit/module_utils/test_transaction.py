@@ -482,3 +482,12 @@ def test_a_ledger_of_the_right_shape_loads(tmp_path):
 def test_bridge_given_a_list_says_a_single_name_is_expected(given):
     with pytest.raises(InvalidInput, match="bridge takes a single interface name, got a list"):
         the_bridge(_bridge_host(), given)
+
+
+def test_settle_reads_again_and_a_change_that_did_not_stay_is_undone():
+    log, sleeps, reads = [], [], [[], ["a was set back"]]
+    txn = Transaction("mod", [Recorded("a", log)], verify=lambda: reads.pop(0), settle=0.3, sleep=sleeps.append)
+    with pytest.raises(TransactionFailed) as caught:
+        txn.run()
+    assert sleeps == [0.3] and log == ["apply a", "undo a"]
+    assert "it did not stay (read again after 0.3 s): a was set back" in caught.value.msg
