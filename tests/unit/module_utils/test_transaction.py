@@ -158,8 +158,8 @@ def test_failure_at_each_step_undoes_the_earlier_ones_in_reverse(failing):
 
 def test_an_undo_that_fails_leaves_changed_true_and_says_what():
     log = []
-    steps = [Recorded("a", log), Recorded("b", log, fail_undo=True), Recorded("c", log), Recorded("d", log,
-                                                                                               fail_apply=True)]
+    steps = [Recorded("a", log), Recorded("b", log, fail_undo=True), Recorded("c", log),
+             Recorded("d", log, fail_apply=True)]
     with pytest.raises(TransactionFailed) as caught:
         Transaction("mod", steps).run()
     assert log == ["apply a", "apply b", "apply c", "undo c", "undo a"]  # b's undo failed, a's still ran
