@@ -104,10 +104,11 @@ def sha256_text(data):
 class FileStep(Step):
     kind = "file"
 
-    def __init__(self, edit, backup=False):
+    def __init__(self, edit, backup=False, dir_mode=0o755):
         self.edit = edit
         self.target = edit.path
         self.backup = backup
+        self.dir_mode = dir_mode  # of the deepest directory it creates (those above it: 0o755)
         self.backup_file = None
         self._original = None
         self._created = []
@@ -151,6 +152,8 @@ class FileStep(Step):
             for directory in reversed(missing):
                 os.mkdir(directory, 0o755)
                 self._created.append(directory)
+                if directory == missing[0]:
+                    os.chmod(directory, self.dir_mode)
             if self._original is None:
                 _atomic_write(path, self.edit.after.encode("utf-8"), self.edit.mode)
             else:

@@ -491,3 +491,38 @@ def test_settle_reads_again_and_a_change_that_did_not_stay_is_undone():
         txn.run()
     assert sleeps == [0.3] and log == ["apply a", "undo a"]
     assert "it did not stay (read again after 0.3 s): a was set back" in caught.value.msg
+
+
+# --------------------------------------------------------------------------------------------------------
+# team_to_bond, module side: writing the plan and the script, starting systemd-run
+
+
+def test_team_to_bond_launch_writes_plan_and_script_and_starts_them(tmp_path):
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_launch import launch
+
+    calls = []
+    state_dir = tmp_path / "var" / "team_to_bond"
+    directory = launch({"txid": "T1", "timeout": 60}, str(state_dir), lambda argv: calls.append(argv) or (0, "", ""),
+                       "print('txn')\n", python="/usr/bin/python3")
+    assert directory == str(state_dir / "T1")
+    assert json.loads((state_dir / "T1" / "plan.json").read_text()) == {"txid": "T1", "timeout": 60}
+    assert oct(os.stat(state_dir / "T1" / "t2b_txn.py").st_mode & 0o777) == "0o700"
+    assert oct(os.stat(state_dir / "T1").st_mode & 0o777) == "0o700"
+    assert calls == [["systemd-run", "--quiet", "--collect", "--unit", "hostnet-t2b-T1", "--property=Type=exec",
+                      "/usr/bin/python3", str(state_dir / "T1" / "t2b_txn.py"), "apply", str(state_dir / "T1")]]
+
+
+def test_team_to_bond_launch_that_cannot_start_leaves_nothing(tmp_path):
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_launch import launch
+
+    before = fingerprint(tmp_path)
+    with pytest.raises(TransactionFailed) as caught:
+        launch({"txid": "T2"}, str(tmp_path / "var" / "team_to_bond"), lambda argv: (1, "", "Failed to connect to bus"),
+               "x\n")
+    assert fingerprint(tmp_path) == before  # plan, script and the directories made for them are gone
+    assert "step 3 of 3 (run systemd-run" in caught.value.msg and "Failed to connect to bus" in caught.value.msg
+    assert caught.value.details["changed"] is False
+
+    (tmp_path / "var").write_text("a file\n")
+    with pytest.raises(TransactionFailed, match="var is a file, not a directory.*give team_to_bond a writable"):
+        launch({"txid": "T3"}, str(tmp_path / "var" / "team_to_bond"), lambda argv: (0, "", ""), "x\n")
