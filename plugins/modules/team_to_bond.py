@@ -127,7 +127,6 @@ transaction:
 
 import json
 import os
-import sys
 import time
 import uuid
 

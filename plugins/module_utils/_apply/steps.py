@@ -72,12 +72,16 @@ class Step:
 
 
 def _snapshot(path):
+    """What is at ``path``: None, or its bytes, mode and owner (of the file a symbolic link points to, which is
+    what a rewrite keeps, as AnsibleModule.atomic_move does) and, for a link, its target."""
     try:
-        st = os.lstat(path)
+        link = os.readlink(path) if os.path.islink(path) else None
+        st = os.stat(path)
     except FileNotFoundError:
         return None
     with open(path, "rb") as handle:
-        return {"bytes": handle.read(), "mode": st.st_mode & 0o7777, "uid": st.st_uid, "gid": st.st_gid}
+        return {"bytes": handle.read(), "mode": st.st_mode & 0o7777, "uid": st.st_uid, "gid": st.st_gid,
+                "link": link}
 
 
 def _atomic_write(path, data, mode, owner=None):
@@ -184,6 +188,12 @@ class FileStep(Step):
         if original is None:
             if os.path.lexists(path):
                 os.unlink(path)
+        elif original["link"] is not None:  # it was a symbolic link (the rewrite replaced it by a file)
+            tmp = os.path.join(os.path.dirname(path), ".hostnet-link.tmp")
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            os.symlink(original["link"], tmp)
+            os.rename(tmp, path)
         else:
             _atomic_write(path, original["bytes"], original["mode"], (original["uid"], original["gid"]))
         self._drop_created()

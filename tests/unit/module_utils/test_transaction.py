@@ -526,3 +526,16 @@ def test_team_to_bond_launch_that_cannot_start_leaves_nothing(tmp_path):
     (tmp_path / "var").write_text("a file\n")
     with pytest.raises(TransactionFailed, match="var is a file, not a directory.*give team_to_bond a writable"):
         launch({"txid": "T3"}, str(tmp_path / "var" / "team_to_bond"), lambda argv: (0, "", ""), "x\n")
+
+
+def test_a_symbolic_link_that_was_rewritten_is_a_link_again_after_undo(tmp_path):
+    target = tmp_path / "target.conf"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    link_path = tmp_path / "link.conf"
+    os.symlink("target.conf", link_path)
+    steps = [FileStep(plan_file(str(link_path), "new\n")), Recorded("z", [], fail_apply=True)]
+    with pytest.raises(TransactionFailed):
+        Transaction("mod", steps).run()
+    assert os.readlink(link_path) == "target.conf" and target.read_text() == "old\n"
+    assert sorted(os.listdir(tmp_path)) == ["link.conf", "target.conf"]
