@@ -40,10 +40,15 @@ def backend_named(name, owners, fallback):
 
 
 def run_module(module, enforce):
-    """Call ``enforce(module) -> result`` and turn a HostnetError into fail_json."""
+    """Call ``enforce(module) -> result`` and turn a HostnetError into fail_json: the module edge. Anything
+    else is a bug; it is reported in one line, never as a traceback (the engine has undone its changes
+    before it got here)."""
     require_pyroute2(module, reason="to read and change the host's links over netlink")
     try:
         result = enforce(module)
     except HostnetError as exc:
         module.fail_json(**exc.to_fail_kwargs())
+    except Exception as exc:  # a bug: say what, without a traceback
+        module.fail_json(msg="%s: internal error (a bug, please report it): %s: %s"
+                         % (module._name, type(exc).__name__, exc), changed=False)
     module.exit_json(**result)

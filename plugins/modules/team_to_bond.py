@@ -127,13 +127,13 @@ transaction:
 
 import json
 import os
-import sys
 import time
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_launch import launch
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
     plan_migration,
@@ -210,20 +210,7 @@ def _validate(params):
 
 
 def _start(module, document, state_dir):
-    directory = os.path.join(state_dir, document["txid"])
-    os.makedirs(directory, mode=0o700)
-    with open(os.path.join(directory, "plan.json"), "w", encoding="utf-8") as out:
-        json.dump(document, out, indent=1, sort_keys=True)
-    script = os.path.join(directory, "t2b_txn.py")
-    with open(script, "w", encoding="utf-8") as out:
-        out.write(_txn_source())
-    os.chmod(script, 0o700)
-    rc, out, err = module.run_command(["systemd-run", "--quiet", "--collect", "--unit",
-                                       "hostnet-t2b-%s" % document["txid"], "--property=Type=exec",
-                                       sys.executable, script, "apply", directory])
-    if rc != 0:
-        raise HostnetError("systemd-run could not start the transaction: %s" % (err or out).strip(),
-                           txid=document["txid"])
+    directory = launch(document, state_dir, module.run_command, _txn_source())
     deadline = time.time() + document["timeout"] + 30
     while time.time() < deadline:
         state = _t2b_txn.read_json(os.path.join(directory, "state.json"), {}) or {}

@@ -66,6 +66,40 @@ def private_etc(tmp_path, read_only=False):
     return etc, ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(etc)]
 
 
+def private_host(tmp_path, setup="", after="", prefix=()):
+    """A copy of /etc and an own /var/lib under tmp_path, bind-mounted over /etc and /var/lib in a private mount
+    namespace (as private_etc). ``setup``: shell lines run in that namespace before the command (mount a tiny
+    tmpfs, a read-only bind, ...); ``after``: lines run after it (the command's exit code is kept);
+    ``prefix``: argv put before the command (e.g. setpriv dropping a capability). Returns (etc, varlib, wrap)."""
+    etc = tmp_path / "etc"
+    if not etc.exists():
+        run(["cp", "-a", "/etc", str(etc)])
+    varlib = tmp_path / "varlib"
+    varlib.mkdir(exist_ok=True)
+    script = ('E="$0"; V="$1"; shift; mount --bind "$E" /etc && mount --bind "$V" /var/lib || exit 97\n'
+              '%s\n"$@"\nrc=$?\n%s\nexit $rc' % (setup or ":", after or ":"))
+    wrap = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, str(etc), str(varlib)]
+    return etc, varlib, wrap + list(prefix)
+
+
+def tree_state(*roots):
+    """Every entry under the roots: path -> (type, sha256 of a file's bytes or a link's target, mode, uid, gid)."""
+    found = {}
+    for root in roots:
+        for path in sorted([root] + list(root.rglob("*"))):
+            st = path.lstat()
+            if path.is_symlink():
+                kind, digest = "link", os.readlink(path)
+            elif path.is_dir():
+                kind, digest = "dir", ""
+            elif path.is_file():
+                kind, digest = "file", hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                kind, digest = "other", ""
+            found[str(path)] = (kind, digest, st.st_mode & 0o7777, st.st_uid, st.st_gid)
+    return found
+
+
 def tree_digest(root):
     """One hash over every regular file's path and bytes under root: equal digests mean nothing was written."""
     digest = hashlib.sha256()

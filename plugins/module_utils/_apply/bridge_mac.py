@@ -7,20 +7,43 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import check_writable
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    apply_persistence,
-    plan_with_owner,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import LinkStep, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
     choose_bridge_mac,
     the_bridge,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
+
+# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
+# may set their own value back right after ours.
+SETTLE = 0.3
+HINT = "Fix that and run again, or use persist=false for a runtime-only change."
+
+
+def verify_mac(name, mac, reader=read_host_state):
+    """What is not as planned after pinning ``mac`` on bridge ``name`` ([] when it is pinned)."""
+    link = reader(read_teams=False).links.get(name)
+    if link is None:
+        return ["%s vanished" % name]
+    if link.mac != mac or not link.mac_is_set:
+        return ["%s has MAC %s (addr_assign_type %s), expected %s set" % (name, link.mac, link.addr_assign_type, mac)]
+    return []
+
+
+def plan_bridge_mac_transaction(bridge, mac, present, plans, run, backup=False, writer=NetlinkWriter):
+    """Persistence first, the MAC last: a bridge's MAC, once set, cannot go back to following its ports, so
+    it is set only after every file and command has succeeded."""
+    steps = persistence_steps(plans, run, backup=backup)
+    if present:
+        steps.append(LinkStep(writer, bridge.name, "mac", bridge.mac, mac, force=not bridge.mac_is_set,
+                              before_is_set=bridge.mac_is_set))
+    return Transaction("bridge_mac", steps, verify=(lambda: verify_mac(bridge.name, mac)) if present else None,
+                       hint=HINT, settle=SETTLE)
 
 
 def enforce_bridge_mac(module):
@@ -35,40 +58,19 @@ def enforce_bridge_mac(module):
         mac, source = choose_bridge_mac(state, bridge, params["mac"], params["policy"], state.machine_id)
     else:
         mac, source = bridge.mac, "unpinned"
-    runtime_changed = present and (bridge.mac != mac or not bridge.mac_is_set)
     owners, fallback = host_backends(state, run)
     persistence = plan_with_owner(bridge.name, "mac", mac if present else None, owners, fallback) \
         if params["persist"] else None
     plans = [persistence] if persistence else []
-    changed = runtime_changed or any(p.changed for p in plans)
     before = "%s address %s (%s)\n" % (bridge.name, bridge.mac, "set" if bridge.mac_is_set else "inherited/random")
     after = "%s address %s (%s)\n" % (bridge.name, mac, "set" if present else
                                       ("set" if bridge.mac_is_set else "inherited/random"))
     diff = [{"before_header": "runtime: %s" % bridge.name, "after_header": "runtime: %s" % bridge.name,
              "before": before, "after": after}] + [d for p in plans for d in p.diffs()]
     mac_changed = present and bridge.mac != mac
-    if mac_changed:
-        module.warn("%s changes its MAC from %s to %s: neighbours (the gateway's clients, the switch) may keep %s "
-                    "in their ARP caches until it expires; send a gratuitous ARP (arping -U -I %s <address>) if "
-                    "traffic stalls" % (bridge.name, bridge.mac, mac, bridge.mac, bridge.name))
-    for plan in plans:
-        if plan.changed:
-            for note in plan.notes:
-                module.warn("%s: %s" % (plan.interface, note))
-    if changed and not module.check_mode:
-        check_writable([f for p in plans for f in p.files])
-        if runtime_changed:
-            with NetlinkWriter() as netlink:
-                netlink.set_mac(bridge.name, mac)
-        apply_persistence(module, plans, run, backup=params["backup"])
-        if present:
-            after_state = read_host_state(read_teams=False).links.get(bridge.name)
-            if after_state is None or after_state.mac != mac or not after_state.mac_is_set:
-                raise HostnetError("verification failed: %s has MAC %s (addr_assign_type %s), expected %s set"
-                                   % (bridge.name, after_state and after_state.mac,
-                                      after_state and after_state.addr_assign_type, mac), bridge=bridge.name)
-    return {
-        "changed": changed,
+    txn = plan_bridge_mac_transaction(bridge, mac, present, plans, run, backup=params["backup"])
+    result = {
+        "changed": txn.changed,
         "bridge": bridge.name,
         "mac_before": bridge.mac,
         "mac": mac,
@@ -77,5 +79,16 @@ def enforce_bridge_mac(module):
         "backend": persistence.backend if persistence else None,
         "owner": persistence.owner if persistence else None,
         "persistence": [p.to_dict() for p in plans],
-        "diff": diff,
     }
+    finish(module, txn, result, diff)
+    # Warnings only about what really happened (or, in check mode, would).
+    if mac_changed:
+        module.warn("%s %s its MAC from %s to %s: neighbours (the gateway's clients, the switch) may keep %s "
+                    "in their ARP caches until it expires; send a gratuitous ARP (arping -U -I %s <address>) if "
+                    "traffic stalls" % (bridge.name, "would change" if module.check_mode else "changed",
+                                        bridge.mac, mac, bridge.mac, bridge.name))
+    for plan in plans:
+        if plan.changed:
+            for note in plan.notes:
+                module.warn("%s: %s" % (plan.interface, note))
+    return result

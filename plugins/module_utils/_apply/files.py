@@ -4,8 +4,8 @@
 """Planned file edits: rendered in memory, compared, written atomically only when different.
 
 A plan is a list of ``FileEdit`` (path, text before, text after). Nothing here decides *what* to write;
-backends do. ``check_writable`` runs over the whole plan before the first write, so a read-only ``/etc``
-fails the run with nothing on the host changed.
+backends do. Writing is a step of the engine (``steps.FileStep``, ``transaction.py``): pre-flight over the
+whole plan, atomic writes, undo.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 __metaclass__ = type
 
 import errno
-import os
-import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
 MANAGED_MARK = "hostnet.dockerhost"
@@ -73,66 +73,10 @@ def plan_removal(path, reason=""):
     return FileEdit(path=path, before=read_text_or_none(path), after=None, reason=reason)
 
 
-def _existing_ancestor(path):
-    directory = os.path.dirname(os.path.abspath(path))
-    while not os.path.isdir(directory):
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return directory
-
-
-def check_writable(edits):
-    """Raise before any write when a file of the plan cannot be written (read-only fs, permissions)."""
-    for edit in edits:
-        if not edit.changed:
-            continue
-        directory = _existing_ancestor(edit.path)
-        try:
-            read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
-        except OSError:
-            read_only = False
-        if read_only or not os.access(directory, os.W_OK | os.X_OK):
-            raise HostnetError(
-                "cannot write %s: %s is %s; nothing was changed on the host. Make it writable "
-                "(remount read-write), or ask the module for a runtime-only change where it offers one."
-                % (edit.path, directory, "on a read-only filesystem" if read_only else "not writable"),
-                path=edit.path,
-            )
-
-
 def apply_file_edits(module, edits, backup=False):
-    """Write every changed edit atomically (temp file in the same directory + atomic_move).
-
-    Returns the backup files made. atomic_move keeps an existing file's owner, mode and SELinux context.
-    """
-    backups = []
-    for edit in edits:
-        if not edit.changed:
-            continue
-        if backup and edit.before is not None:
-            backups.append(module.backup_local(edit.path))
-        if edit.after is None:
-            try:
-                os.unlink(edit.path)
-            except FileNotFoundError:
-                pass
-            continue
-        directory = os.path.dirname(edit.path)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=directory, prefix=".hostnet-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(edit.after)
-                out.flush()
-                os.fsync(out.fileno())
-            if edit.before is None:
-                os.chmod(tmp, edit.mode)
-            module.atomic_move(tmp, edit.path)
-            if edit.before is None:
-                os.chmod(edit.path, edit.mode)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return backups
+    """Write every changed edit as one transaction of ``FileStep`` s (pre-flight, atomic writes, undo of the
+    earlier ones when a later one fails). Returns the backup files made. ``module`` is not used any more
+    (kept for callers); the module name in messages is "files"."""
+    steps = [FileStep(edit, backup=backup) for edit in edits if edit.changed]
+    Transaction("files", steps).run()
+    return [step.backup_file for step in steps if step.backup_file]

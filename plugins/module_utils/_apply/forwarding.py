@@ -10,7 +10,16 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits, check_writable
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
+    CommandStep,
+    FileStep,
+    SysctlStep,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import (
+    Transaction,
+    finish,
+    wait_until_verified,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding import plan_forwarding
@@ -24,53 +33,30 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwardin
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
+# This module has no runtime-only mode: the way out of a pre-flight problem is to fix the file system.
+HINT = "Fix that (remount read-write, free space, make the path a directory) and run again."
+
 
 # --------------------------------------------------------------------------------------------------------
-# Apply and verify (the only part that touches the host)
+# Apply and verify (the only part that touches the host): one transaction
 
 
-def _check_runtime_writable(edits):
-    for edit in edits:
-        if not edit.changed:
-            continue
-        if not os.path.exists(edit.path):
-            raise HostnetError("cannot set %s: %s does not exist (the interface has no %s configuration or "
-                               "vanished); nothing was changed" % (edit.key, edit.path, edit.key.split(".")[1]),
-                               path=edit.path)
-        directory = os.path.dirname(edit.path)
-        try:
-            read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
-        except OSError as exc:
-            raise HostnetError("cannot write %s: %s; nothing was changed" % (edit.path, exc.strerror or exc),
-                               path=edit.path)
-        if read_only:
-            raise HostnetError("cannot write %s: /proc/sys is read-only here (a container?); nothing was changed"
-                               % edit.path, path=edit.path)
-
-
-def write_runtime(edit):
-    try:
-        with open(edit.path, "w", encoding="ascii") as handle:
-            handle.write("%d\n" % int(edit.after))
-    except OSError as exc:
-        raise HostnetError("cannot set %s=%d through %s: %s"
-                           % (edit.key, int(edit.after), edit.path, exc.strerror or exc), path=edit.path)
-
-
-def apply_plan(module, plan, run, backup=False):
-    check_writable(plan.all_files())
-    _check_runtime_writable(plan.runtime)
-    for edit in plan.runtime:
-        if edit.changed:
-            write_runtime(edit)
-    backups = apply_file_edits(module, plan.files, backup=backup)
+def plan_forwarding_transaction(plan, desired, run, backup=False, reader=read_host_state, sleep=time.sleep):
+    """Runtime sysctls first (the global switch before the interfaces), the files networkd or systemd-sysctl
+    read, ``networkctl reload`` when a .network changed (run again after an undo), then the management
+    link's deferred files. Verify: every active target forwards, re-read while networkd reconfigures."""
+    steps = [SysctlStep(edit) for edit in plan.runtime]
+    steps += [FileStep(edit, backup=backup) for edit in plan.files]
     if plan.reload:
-        rc, out, err = run(RELOAD)
-        if rc != 0:
-            raise HostnetError("'%s' failed (rc=%d): %s; the files were written, the runtime values set"
-                               % (" ".join(RELOAD), rc, (err or out).strip()), command=RELOAD, rc=rc)
-    backups += apply_file_edits(module, plan.deferred_files, backup=backup)
-    return backups
+        steps.append(CommandStep(run, RELOAD, rerun_on_undo=True))
+    steps += [FileStep(edit, backup=backup) for edit in plan.deferred_files]
+
+    def check():
+        failures = verification_failures(plan, reader(read_teams=False), desired)
+        return ["%s: %s" % kv for kv in sorted(failures.items(), key=str)]
+
+    return Transaction("networkd_forwarding", steps, verify=check,
+                       attempts=VERIFY_ATTEMPTS if plan.reload else 1, delay=VERIFY_DELAY, hint=HINT, sleep=sleep)
 
 
 def verification_failures(plan, state, desired):
@@ -94,17 +80,20 @@ def verification_failures(plan, state, desired):
 
 
 def verify(plan, desired, reader=read_host_state, sleep=time.sleep):
-    """Read the host again until every target forwards; networkd reconfigures links after the reload returns."""
+    """Read the host again until every target forwards (networkd reconfigures links after the reload returns);
+    raise with the values when it does not. The transaction uses the same retry loop."""
     attempts = VERIFY_ATTEMPTS if plan.reload else 1
-    for attempt in range(attempts):
-        failures = verification_failures(plan, reader(read_teams=False), desired)
-        if not failures:
-            return
-        if attempt + 1 < attempts:
-            sleep(VERIFY_DELAY)
-    raise HostnetError("verification failed: forwarding is not on after the change: %s"
-                       % ", ".join("%s: %s" % kv for kv in sorted(failures.items(), key=str)),
-                       failures=failures, result=plan.to_result())
+    failures = {}
+
+    def check():
+        failures.clear()
+        failures.update(verification_failures(plan, reader(read_teams=False), desired))
+        return list(failures)
+
+    if wait_until_verified(check, attempts, VERIFY_DELAY, sleep):
+        raise HostnetError("verification failed: forwarding is not on after the change: %s"
+                           % ", ".join("%s: %s" % kv for kv in sorted(failures.items(), key=str)),
+                           failures=dict(failures), result=plan.to_result())
 
 
 def find_ssh_server_address(environ, proc="/proc"):
@@ -148,12 +137,13 @@ def enforce_networkd_forwarding(module, environ=None, paths=None):
     state = read_host_state(read_teams=False)
     backend = NetworkdBackend(state, run)
     plan = plan_forwarding(state, desired, backend, paths=paths)
+    txn = plan_forwarding_transaction(plan, desired, run, backup=module.params["backup"])
+    result = plan.to_result()
+    finish(module, txn, result, plan.diffs())
+    if txn.done:
+        result["backup_files"] = [s.backup_file for s in txn.done if getattr(s, "backup_file", None)]
+        result["interfaces"] = [t.to_dict() for t in plan.targets]
+    # Warnings only about what really happened (or, in check mode, would).
     for warning in plan.warnings:
         module.warn(warning)
-    result = plan.to_result()
-    if plan.changed and not module.check_mode:
-        result["backup_files"] = apply_plan(module, plan, run, backup=module.params["backup"])
-        verify(plan, desired)
-        result["interfaces"] = [t.to_dict() for t in plan.targets]
-    result["diff"] = plan.diffs()
     return result

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits, check_writable
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import apply_persistence
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
+    FileStep,
+    LinkStep,
+    persistence_steps,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import (
     LEDGER,
+    LEDGER_SHAPE,
     lynis_lines,
     plan_port_promisc,
     runtime_diff,
@@ -22,9 +26,15 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc i
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
+# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
+# may set their own value back right after ours.
+SETTLE = 0.3
+HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
-def verify(plan):
-    state = read_host_state(read_teams=False)
+
+def verify(plan, reader=read_host_state):
+    """What is not as planned ([] when every port's flag is as planned)."""
+    state = reader(read_teams=False)
     wrong = []
     for item in plan.ports:
         link = state.links.get(item.name)
@@ -34,8 +44,17 @@ def verify(plan):
             wrong.append("%s promisc flag is %s, expected %s" % (item.name, link.promisc_flag, item.flag_after))
         elif item.flag_after and not link.effective_promisc:
             wrong.append("%s has the flag but sysfs flags lack IFF_PROMISC" % item.name)
-    if wrong:
-        raise HostnetError("verification after the change failed: %s" % "; ".join(wrong), mismatches=wrong)
+    return wrong
+
+
+def plan_promisc_transaction(plan, ledger_edit, run, backup=False, writer=NetlinkWriter, reader=read_host_state):
+    """Runtime flags first (undone exactly), then the backends' persistence, then the ledger (last: it records
+    what the steps before it did)."""
+    steps = [LinkStep(writer, item.name, "promisc", item.flag_before, item.flag_after) for item in plan.ports
+             if item.runtime_changed]
+    steps += persistence_steps(plan.persistence, run, backup=backup)
+    steps.append(FileStep(ledger_edit))
+    return Transaction("port_promisc", steps, verify=lambda: verify(plan, reader), hint=HINT, settle=SETTLE)
 
 
 def enforce_port_promisc(module):
@@ -45,32 +64,26 @@ def enforce_port_promisc(module):
     run = module_runner(module)
     state = read_host_state(read_teams=False)
     owners, fallback = host_backends(state, run)
-    plan = plan_port_promisc(state, masters, enabled, load_ledger(LEDGER), owners, fallback, params["persist"])
+    plan = plan_port_promisc(state, masters, enabled, load_ledger(LEDGER, shape=LEDGER_SHAPE), owners, fallback,
+                             params["persist"])
     ledger_edit = plan_ledger(LEDGER, plan.ledger_after)
-    changed = plan.changed
+    diff = [runtime_diff(plan)] + [d for p in plan.persistence for d in p.diffs()]
+    txn = plan_promisc_transaction(plan, ledger_edit, run, backup=params["backup"])
+    result = {
+        "changed": txn.changed,
+        "ports": [p.to_dict() for p in plan.ports],
+        "persistence": [p.to_dict() for p in plan.persistence],
+    }
+    finish(module, txn, result, diff)
+    for warning in plan.notes:
+        module.warn(warning)
     for persistence in plan.persistence:
         if persistence.changed:
             for note in persistence.notes:
                 module.warn("%s: %s" % (persistence.interface, note))
-    diff = [runtime_diff(plan)] + [d for p in plan.persistence for d in p.diffs()]
-    if changed and not module.check_mode:
-        check_writable([f for p in plan.persistence for f in p.files] + [ledger_edit])
-        with NetlinkWriter() as netlink:
-            for item in plan.ports:
-                if item.runtime_changed:
-                    netlink.set_promisc(item.name, item.flag_after)
-        apply_persistence(module, plan.persistence, run, backup=params["backup"])
-        apply_file_edits(module, [ledger_edit])
-        verify(plan)
-    result = {
-        "changed": changed,
-        "ports": [p.to_dict() for p in plan.ports],
-        "persistence": [p.to_dict() for p in plan.persistence],
-        "diff": diff,
-    }
     if params["lynis_whitelist"]:
         result["lynis_if_promisc"] = lynis_lines(plan)
-    if not plan.ports:
+    if not plan.ports and not txn.changed:
         result["msg"] = "no ports to act on: no bond or team is a bridge port" if enabled and not masters \
             else "nothing recorded to revert"
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import errno_words
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import IFF_PROMISC
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import IPRoute
@@ -37,7 +38,9 @@ class NetlinkWriter:
         except HostnetError:
             raise
         except Exception as exc:  # pyroute2's NetlinkError differs between 0.7 and 0.9
-            raise HostnetError("cannot set %s on %s: %s" % (what, ifname, exc), interface=ifname)
+            code = getattr(exc, "code", None) if not isinstance(exc, OSError) else exc.errno
+            raise HostnetError("cannot set %s on %s: %s" % (what, ifname, errno_words(code) if code else exc),
+                               interface=ifname, errno=code)
 
     def set_promisc(self, ifname, enabled):
         """``ip link set IFNAME promisc on|off``: the administrative IFF_PROMISC flag."""

@@ -9,7 +9,7 @@ profile edits as commands, reload commands) without touching the host. ``choose_
 (NetworkManager's active profile, then systemd-networkd, then ifupdown) or the collection's fallback; a
 backend that owns an interface but cannot persist a feature (e.g. NetworkManager older than 1.32 for
 promiscuous mode) says why and the fallback is used, with that reason in the result.
-``apply_persistence`` checks every file is writable before the first write, writes, runs the profile
+The engine turns a Persistence into steps (``_apply/steps.persistence_steps``): its files, its profile
 commands, then each distinct reload command once.
 """
 
@@ -20,11 +20,7 @@ __metaclass__ = type
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
-    FileEdit,
-    apply_file_edits,
-    check_writable,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
 FEATURES = ("promisc", "mac", "forwarding")
@@ -131,28 +127,3 @@ def plan_with_owner(ifname, feature, value, backends, fallback):
     if others:
         plan.notes.append("also configured by: %s; only %s was changed" % (", ".join(others), plan.backend))
     return plan
-
-
-def apply_persistence(module, plans, run, backup=False):
-    """Write files, run profile commands and each distinct reload command once. Returns backups."""
-    plans = [p for p in plans if p.changed]
-    check_writable([f for p in plans for f in p.files])
-    backups = apply_file_edits(module, [f for p in plans for f in p.files], backup=backup)
-    for plan in plans:
-        for command in plan.commands:
-            if command.changed:
-                _run_checked(run, command.argv)
-    seen = []
-    for plan in plans:
-        for argv in plan.reload:
-            if argv not in seen:
-                seen.append(argv)
-                _run_checked(run, argv)
-    return backups
-
-
-def _run_checked(run, argv):
-    rc, out, err = run(argv)
-    if rc != 0:
-        raise HostnetError("command failed (rc=%d): %s: %s" % (rc, " ".join(argv), (err or out).strip()),
-                           command=list(argv), rc=rc)

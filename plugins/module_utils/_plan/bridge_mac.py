@@ -81,6 +81,10 @@ def choose_bridge_mac(state, bridge, mac=None, policy="auto", machine_id=None):
 
 
 def the_bridge(state, name):
+    # Ansible turns a list given to a str option into its Python text ("['br0']"); no interface name has [ ].
+    if isinstance(name, (list, tuple)) or (isinstance(name, str) and name.startswith("[") and name.endswith("]")):
+        raise InvalidInput("bridge takes a single interface name, got a list (%s); run the module once per bridge "
+                           "(loop)" % (name,), option="bridge")
     validate_interface_names("bridge", [name])
     validate_known_interfaces("bridge", [name], state.links)
     link = state.links[name]

@@ -27,6 +27,28 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate impor
 LEDGER = "port_promisc"
 
 
+def LEDGER_SHAPE(data):  # noqa: N802 - a validator with an ``expected`` text, named like the constant it checks
+    """The problem with port_promisc's record, in words, or None."""
+    ports = data.get("ports", {})
+    if set(data) - {"ports"}:
+        return "unexpected keys %s" % ", ".join(sorted(repr(k) for k in set(data) - {"ports"}))
+    if not isinstance(ports, dict):
+        return "'ports' is a %s, not an object" % type(ports).__name__
+    for name, entry in ports.items():
+        if not isinstance(entry, dict):
+            return "'ports'.%s is a %s, not an object" % (name, type(entry).__name__)
+        if not isinstance(entry.get("runtime_set", False), bool):
+            return "'ports'.%s.runtime_set is not true or false" % name
+        for key in ("master", "backend"):
+            if not isinstance(entry.get(key), (str, type(None))):
+                return "'ports'.%s.%s is not a string" % (name, key)
+    return None
+
+
+LEDGER_SHAPE.expected = ('{"ports": {"<port>": {"master": "<bond or team>", "runtime_set": true|false, '
+                         '"backend": "<backend name>"|null}}}')
+
+
 @dataclass
 class PortPlan:
     name: str
@@ -61,6 +83,7 @@ class PromiscPlan:
     ports: List[PortPlan] = field(default_factory=list)
     ledger_before: dict = field(default_factory=dict)
     ledger_after: dict = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
 
     @property
     def persistence(self):
@@ -133,8 +156,32 @@ def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist
                 backend = backend_named(entry["backend"], owners, fallback)
                 item.persistence = backend.plan_promisc(name, False)
             plan.ports.append(item)
+    _drop_stale(plan, state, recorded, {p.name for p in plan.ports}, owners, fallback)
     plan.ledger_after = {"ports": recorded} if recorded else {}
     return plan
+
+
+def _ours_remains(state, name, entry, owners, fallback):
+    """Whether anything port_promisc set for ``name`` is still in place (when unsure: yes)."""
+    port = state.links.get(name)
+    if port is not None and port.promisc_flag and entry.get("runtime_set"):
+        return True
+    if not entry.get("backend"):
+        return False
+    try:
+        return backend_named(entry["backend"], owners, fallback).plan_promisc(name, False).changed
+    except Exception:  # a backend that cannot even plan the removal: keep the record, state=absent says why
+        return True
+
+
+def _drop_stale(plan, state, recorded, acted_on, owners, fallback):
+    """Forget records of ports whose interface is gone or whose flag and persistence are no longer ours."""
+    for name in sorted(set(recorded) - acted_on):
+        if not _ours_remains(state, name, recorded[name], owners, fallback):
+            del recorded[name]
+            plan.notes.append("forgot the record of %s: %s, and nothing port_promisc set for it remains"
+                              % (name, "the interface no longer exists" if name not in state.links
+                                 else "its promiscuous flag and persistence are no longer set by port_promisc"))
 
 
 def runtime_diff(plan):

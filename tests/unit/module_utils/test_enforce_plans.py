@@ -237,9 +237,43 @@ def test_absent_reverts_only_what_the_ledger_records():
 def test_absent_limited_to_named_masters_keeps_the_rest_recorded():
     ledger = {"ports": {"lan1": {"master": "ab0", "runtime_set": True, "backend": "fallback"},
                         "lan2": {"master": "tm0", "runtime_set": True, "backend": "fallback"}}}
-    plan = plan_port_promisc(_lags(), ["tm0"], False, ledger, [], Fallback())
+    host = _lags()
+    host.links["lan1"].promisc_flag = True  # still set by us: the record stays
+    plan = plan_port_promisc(host, ["tm0"], False, ledger, [], Fallback())
     assert [p.name for p in plan.ports] == ["lan2"]
     assert list(plan.ledger_after["ports"]) == ["lan1"]
+    assert plan.notes == []
+
+
+class PersistedFallback(Fallback):
+    """A fallback whose rule for the ports in ``persisted`` exists on disk."""
+
+    def __init__(self, persisted=()):
+        super().__init__()
+        self.persisted = set(persisted)
+
+    def plan_promisc(self, ifname, enabled):
+        self.asked.append((ifname, enabled))
+        before = "yes\n" if ifname in self.persisted else None
+        return Persistence(interface=ifname, backend=self.name,
+                           files=[FileEdit("/x/%s" % ifname, before, "yes\n" if enabled else None)])
+
+
+def test_stale_records_are_forgotten_and_live_ones_kept():
+    host = _lags()
+    for name in ("lan0", "lan1", "lan2"):
+        host.links[name].promisc_flag = True
+    ledger = {"ports": {
+        "gone0": {"master": "ab9", "runtime_set": True, "backend": None},        # interface gone, nothing persisted
+        "gone1": {"master": "ab9", "runtime_set": True, "backend": "fallback"},  # gone, but its rule is still there
+        "lan3": {"master": "lonely", "runtime_set": True, "backend": "fallback"},  # flag off now, rule removed
+    }}
+    plan = plan_port_promisc(host, ["ab0", "tm0"], True, ledger, [], PersistedFallback({"gone1"}), persist=False)
+    assert not [p for p in plan.ports if p.runtime_changed]
+    assert sorted(plan.ledger_after["ports"]) == ["gone1"]
+    assert any("gone0" in n and "no longer exists" in n for n in plan.notes)
+    assert any("lan3" in n and "no longer set by port_promisc" in n for n in plan.notes)
+    assert plan.ledger_after != plan.ledger_before  # the ledger file is rewritten: the run reports a change
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -351,5 +385,7 @@ def test_file_edits_write_only_what_changed_and_remove(tmp_path):
     backups = apply_file_edits(FakeModule(), edits, backup=True)
     assert os.stat(keep).st_mtime_ns == before
     assert new.read_text() == "fresh\n" and oct(os.stat(new).st_mode & 0o777) == "0o600"
-    assert not gone.exists() and backups == [str(gone) + ".bak"]
+    # AnsibleModule.backup_local's naming: FILE.PID.YYYY-MM-DD@HH:MM:SS~
+    assert not gone.exists() and len(backups) == 1 and backups[0].startswith(str(gone) + ".%d." % os.getpid())
+    assert backups[0].endswith("~") and open(backups[0], encoding="utf-8").read() == "old\n"
     assert not [p for p in os.listdir(tmp_path / "sub") if p.startswith(".hostnet-")]
