@@ -42,13 +42,17 @@ ARGUMENT_SPEC = dict(
 
 
 def collect_fleet(report_dir, targets, run_id):
-    """{host: lean result} of this run's targets, read from their host files in one pass."""
-    fleet_results = {}
+    """{host: lean result} of this run's targets, read from their host files in one pass, and their stamps."""
+    fleet_results, stamps = {}, {}
     for host in targets:
         document = fleet.read_json(os.path.join(report_dir, fleet.HOSTS_DIR, fleet.host_file_name(host)))
         result = fleet.result_of(document, host, run_id)
-        fleet_results[host] = result if result is not None else {"failed": True, "msg": fleet.NO_RESULT_MSG}
-    return fleet_results
+        if result is None:
+            fleet_results[host] = {"failed": True, "msg": fleet.NO_RESULT_MSG}
+        else:
+            fleet_results[host] = result
+            stamps[host] = (run_id, document.get("time"))
+    return fleet_results, stamps
 
 
 def slice_reports(patterns):
@@ -71,6 +75,20 @@ def slice_reports(patterns):
     return entries
 
 
+def copy_host_files(slices, report, report_dir):
+    """The merged report's hosts/: each host's file from the slice whose result the merge kept."""
+    os.makedirs(os.path.join(report_dir, fleet.HOSTS_DIR), exist_ok=True)
+    for entry in slices:
+        run_id = entry["report"].get("run_id")
+        for host in entry["report"].get("hosts", {}):
+            if report["hosts"].get(host, {}).get("run_id") != run_id:
+                continue
+            name = fleet.host_file_name(host)
+            document = fleet.read_json(os.path.join(entry["source"], fleet.HOSTS_DIR, name))
+            if fleet.result_of(document, host, run_id) is not None:
+                fleet.write_text(os.path.join(report_dir, fleet.HOSTS_DIR, name), fleet.to_json(document))
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -91,11 +109,14 @@ class ActionModule(ActionBase):
         report_dir = os.path.abspath(args["report_dir"])
         try:
             fail_on = fleet.validate_fail_on(args["fail_on"])
-            if args["merge_from"]:
-                fleet_results, report = fleet.merge_reports(slice_reports(args["merge_from"]), args["duplicates"])
+            if args["merge_from"] is not None:
+                if not args["merge_from"]:
+                    raise AnsibleActionFail("hostnet_merge_from: name the slice report directories to merge (a list)")
+                slices = slice_reports(args["merge_from"])
+                fleet_results, report = fleet.merge_reports(slices, args["duplicates"])
             elif args["targets"] is not None and args["run_id"]:
-                fleet_results = collect_fleet(report_dir, args["targets"], args["run_id"])
-                report = fleet.build_report(fleet_results, run_id=args["run_id"])
+                fleet_results, stamps = collect_fleet(report_dir, args["targets"], args["run_id"])
+                report = fleet.build_report(fleet_results, run_id=args["run_id"], stamps=stamps)
             else:
                 raise AnsibleActionFail("give targets and run_id (a run's report) or merge_from (a merge)")
             files = {
@@ -120,6 +141,8 @@ class ActionModule(ActionBase):
             os.makedirs(report_dir, exist_ok=True)
             for name in fleet.REPORT_FILES:
                 fleet.write_text(os.path.join(report_dir, name), files[name])
+            if args["merge_from"]:
+                copy_host_files(slices, report, report_dir)
         except OSError as exc:
             raise AnsibleActionFail("cannot write the report into %s: %s" % (report_dir, exc)) from None
 

@@ -228,8 +228,13 @@ def _counts(findings):
     return counts
 
 
-def build_report(fleet, run_id=None, time=None, meta=None):
-    """report.json of a fleet {host: lean result}: summary, findings, per-host status; no read model."""
+def build_report(fleet, run_id=None, time=None, meta=None, stamps=None):
+    """report.json of a fleet {host: lean result}: summary, findings, per-host status; no read model.
+
+    ``stamps`` {host: (run_id, time)} says which run wrote each host's result (default: this run, now).
+    """
+    time = time or now()
+    stamps = stamps or {}
     summary = fleet_report.fleet_summary(fleet)
     findings = fleet_report.fleet_findings(fleet)
     by_host = {}
@@ -246,22 +251,25 @@ def build_report(fleet, run_id=None, time=None, meta=None):
         if failed:
             status["failed"] = True
             status.setdefault("msg", by_host[host][0]["current"])
+        status["run_id"], status["time"] = stamps.get(host) or (run_id, time)
         hosts[host] = status
-    report = {"format": FORMAT, "run_id": run_id, "time": time or now()}
+    report = {"format": FORMAT, "run_id": run_id, "time": time}
     report.update(meta or {})
     report.update(summary=summary, findings=findings, hosts=hosts)
     return report
 
 
 def fleet_from_report(report, where="report"):
-    """The fleet {host: lean result} a report.json was built from (findings back under their host)."""
+    """The fleet {host: lean result} a report.json was built from (findings back under their host), and
+    {host: (run_id, time)} of each host's result."""
     if not isinstance(report, Mapping) or not isinstance(report.get("hosts"), Mapping) \
             or not isinstance(report.get("findings"), list):
         raise FleetError("%s: not a hostnet.dockerhost report.json (needs 'hosts' and 'findings')" % where)
-    fleet = {}
+    fleet, stamps = {}, {}
     for host, status in report["hosts"].items():
         if not isinstance(status, Mapping):
             raise FleetError("%s: hosts[%r] is not a dict" % (where, host))
+        stamps[str(host)] = (status.get("run_id") or report.get("run_id"), status.get("time") or report.get("time"))
         result = {key: value for key, value in status.items() if key not in _STATUS_ONLY_KEYS}
         if result.get("failed"):
             result.pop("compliant", None)
@@ -275,7 +283,7 @@ def fleet_from_report(report, where="report"):
         if fleet[host].get("failed"):
             continue  # the audit_failed finding is made again from failed/msg
         fleet[host]["findings"].append({key: value for key, value in finding.items() if key != "host"})
-    return fleet
+    return fleet, stamps
 
 
 def merge_reports(reports, duplicates="error"):
@@ -291,16 +299,16 @@ def merge_reports(reports, duplicates="error"):
         raise FleetError("expected a list of reports (report.json documents), got %s" % type(reports).__name__)
     if not reports:
         raise FleetError("no reports to merge")
-    fleet, origin, sources = {}, {}, []
+    fleet, origin, stamps, sources = {}, {}, {}, []
     for index, entry in enumerate(reports):
         if isinstance(entry, Mapping) and "report" in entry and "hosts" not in entry:
             source, report = str(entry.get("source") or "reports[%d]" % index), entry["report"]
         else:
             source, report = "reports[%d]" % index, entry
-        part = fleet_from_report(report, source)
-        stamp = str(report.get("time") or "")
+        part, part_stamps = fleet_from_report(report, source)
         sources.append({"source": source, "run_id": report.get("run_id"), "time": report.get("time"), "hosts": len(part)})
         for host, result in part.items():
+            stamp = str(part_stamps[host][1] or "")
             if host in fleet:
                 other_source, other_stamp = origin[host]
                 if duplicates == "error" or stamp == other_stamp:
@@ -313,9 +321,8 @@ def merge_reports(reports, duplicates="error"):
                     continue
             fleet[host] = result
             origin[host] = (source, stamp)
-    times = [str(s["time"]) for s in sources if s["time"]]
-    report = build_report(fleet, run_id="merge-" + new_run_id(), time=max(times) if times else None,
-                          meta={"merged_from": sources})
+            stamps[host] = part_stamps[host]
+    report = build_report(fleet, run_id="merge-" + new_run_id(), meta={"merged_from": sources}, stamps=stamps)
     return fleet, report
 
 
