@@ -81,8 +81,9 @@ def bench_fleet(size, repeat, workdir, env):
                 rss[label].append(peak)
                 print("  N=%d round %d %-36s %6.1f s %6.0f MB" % (size, round_number + 1, label, seconds, peak),
                       file=sys.stderr)
-        return {label: statistics.median(values) for label, values in times.items()}, \
-            {label: max(values) for label, values in rss.items()}, fleet.links("host000")
+        medians = {label: statistics.median(values) for label, values in times.items()}
+        peaks = {label: max(values) for label, values in rss.items()}
+        return medians, peaks, fleet.links("host000")
     finally:
         fleet.delete()
 
@@ -90,8 +91,8 @@ def bench_fleet(size, repeat, workdir, env):
 def fleet_table(rows, repeat):
     print("\nmedian of %d interleaved runs, seconds; peak RSS: the largest controller process, MB; %s; %d cores\n"
           % (repeat, time.strftime("%Y-%m-%d"), os.cpu_count()))
-    header = ["hosts", "links/host"] + list(COLUMNS) + ["peak RSS (playbook)", "peak RSS (return_state)",
-                                                         "playbook / ping", "playbook / setup"]
+    header = ["hosts", "links/host"] + list(COLUMNS)
+    header += ["peak RSS (playbook)", "peak RSS (return_state)", "playbook / ping", "playbook / setup"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for size, (medians, rss, links) in rows:

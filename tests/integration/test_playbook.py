@@ -12,14 +12,15 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conftest import COLLECTIONS, REPO, run
+from conftest import COLLECTIONS, REPO, private_etc, run
 
 
-def playbook(ns_name, report_dir, *extra, inventory=None):
+def playbook(ns_name, report_dir, *extra, inventory=None, check=True, wrap=None):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0")
-    argv = ["ip", "netns", "exec", ns_name, str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i", str(inventory or REPO / "playbooks" / "inventory" / "localhost.yml"), "hostnet.dockerhost.harden_docker_hosts",
-            "--check", "-e", "hostnet_report_dir=%s" % report_dir] + list(extra)
+    inventory = inventory or REPO / "playbooks" / "inventory" / "localhost.yml"
+    argv = ["ip", "netns", "exec", ns_name] + list(wrap or []) + [
+        str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), "hostnet.dockerhost.harden_docker_hosts",
+        "-e", "hostnet_report_dir=%s" % report_dir] + (["--check"] if check else []) + list(extra)
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
 
 
@@ -132,3 +133,30 @@ def test_a_stale_host_file_never_counts_and_an_unreachable_host_is_reported(netn
     assert "brpb" in host_file["state"]["links"]
     assert "state" not in json.dumps(report["hosts"])
     assert "links" not in (report_dir / "report.json").read_text()
+
+
+def test_an_enforcing_run_reports_what_it_changed_in_the_enforced_schema(netns, tmp_path):
+    drifting_bridge(netns)
+    _etc, wrap = private_etc(tmp_path)  # the fixes may persist: into a private copy of /etc
+    args = ("-e", '{"hostnet_checks": ["bridge_mac"]}', "-e", "hostnet_persist=false")
+    first = playbook(netns.name, tmp_path / "r1", *args, check=False, wrap=wrap)
+    assert first.returncode == 0, first.stdout
+    report = json.loads((tmp_path / "r1" / "report.json").read_text())
+    enforced = report["hosts"]["localhost"]["enforced"]
+    mac = netns.links()["brpb"]["address"]
+    assert enforced == {
+        "findings_before": 1,
+        "promisc": [],
+        "bridge_mac": [{"bridge": "brpb", "before": "02:00:00:00:40:01", "after": mac,
+                        "source": enforced["bridge_mac"][0]["source"],
+                        "mac_changed": mac != "02:00:00:00:40:01", "backend": None}],
+        "forwarding": [],
+        "team_to_bond": [],
+    }
+    assert netns.read("/sys/class/net/brpb/addr_assign_type") == "3"  # pinned in the kernel
+    assert report["findings"] == [] and report["hosts"]["localhost"]["status"] == "compliant"
+
+    second = playbook(netns.name, tmp_path / "r2", *args, check=False, wrap=wrap)
+    assert second.returncode == 0, second.stdout
+    again = json.loads((tmp_path / "r2" / "report.json").read_text())["hosts"]["localhost"]["enforced"]
+    assert again == {"findings_before": 0, "promisc": [], "bridge_mac": [], "forwarding": [], "team_to_bond": []}
