@@ -160,3 +160,20 @@ def test_an_enforcing_run_reports_what_it_changed_in_the_enforced_schema(netns, 
     assert second.returncode == 0, second.stdout
     again = json.loads((tmp_path / "r2" / "report.json").read_text())["hosts"]["localhost"]["enforced"]
     assert again == {"findings_before": 0, "promisc": [], "bridge_mac": [], "forwarding": [], "team_to_bond": []}
+
+
+def test_a_limit_that_leaves_the_controller_out_still_checks_and_reports(netns, tmp_path):
+    drifting_bridge(netns)
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text("dockerhost1 ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    proc = playbook(netns.name, tmp_path / "r", "-e", '{"hostnet_checks": ["bridge_mac"]}', "--limit", "dockerhost1",
+                    inventory=inventory)
+    assert proc.returncode == 0, proc.stdout
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert list(report["hosts"]) == ["dockerhost1"] and report["findings"][0]["interface"] == "brpb"
+    assert not re.search(r"(?m)^localhost +:", proc.stdout)  # --limit kept the controller's plays off localhost
+
+    nomatch = playbook(netns.name, tmp_path / "n", "-e", "hostnet_hosts=webservers", "--limit", "dockerhost1",
+                       inventory=inventory)
+    _no_report_and_failed(nomatch, tmp_path / "n",
+                          "hostnet_hosts: the pattern 'webservers' matches no host within --limit 'dockerhost1'")
