@@ -3,9 +3,10 @@
 
 Each host is a network namespace with a Docker-like topology of about 130 links (tests/integration/fleet.py,
 shared with the slice test), reached with ansible_connection=local and an `ip netns exec` interpreter wrapper.
-For each N (default 10 50 100) it runs, interleaved round by round, `ansible -m ping`, `ansible -m setup -a
-gather_subset=network`, the playbook with --check and default variables, and the same with
-hostnet_return_state=true; default forks. It prints medians, the controller's peak RSS (the largest process
+For each N (default 10 50 100) it runs `ansible -m ping`, `ansible -m setup -a gather_subset=network`, the
+playbook with --check and default variables, and the same with hostnet_return_state=true; default forks. All
+fleets are built first and each round runs every (N, command) pair once, so sizes are interleaved as well as
+commands. It prints medians, the controller's peak RSS (the largest process
 of the run's tree, from wait4) and the ratios the issue sets targets for, as a Markdown table.
 
 `--single-links 2000` instead times the ad hoc `ansible HOST -m hostnet.dockerhost.netstate_info` on one host
@@ -61,31 +62,41 @@ def timed(argv, env, log):
     return elapsed, usage.ru_maxrss / 1024.0
 
 
-def bench_fleet(size, repeat, workdir, env):
-    started = time.perf_counter()
-    fleet = Fleet(size)
+def bench_fleets(sizes, repeat, workdir, env):
+    """Medians, peak RSS and links per host for each size; every (size, command) pair runs once per round.
+
+    All fleets are built first and the rounds interleave sizes as well as commands, so a noisy neighbour on the
+    machine weighs on every column and every size alike: T(100)/T(50) is a ratio of interleaved runs too.
+    """
+    fleets = {}
     try:
-        built = time.perf_counter() - started
-        print("N=%d: %d namespace hosts of %d links built in %.0f s" % (size, size, fleet.links("host000"), built),
-              file=sys.stderr)
-        inventory = fleet.inventory(workdir / ("inventory-%d.ini" % size))
-        report_dir = workdir / ("report-%d" % size)
-        argvs = commands(inventory, str(report_dir))
-        times = {label: [] for label in COLUMNS}
-        rss = {label: [] for label in COLUMNS}
+        for size in sizes:
+            started = time.perf_counter()
+            fleets[size] = Fleet(size, prefix="hnfb%d-%s" % (size, os.urandom(2).hex()))
+            print("N=%d: %d namespace hosts of %d links built in %.0f s"
+                  % (size, size, fleets[size].links("host000"), time.perf_counter() - started), file=sys.stderr)
+        argvs = {size: commands(fleets[size].inventory(workdir / ("inventory-%d.ini" % size)),
+                                str(workdir / ("report-%d" % size))) for size in sizes}
+        times = {(size, label): [] for size in sizes for label in COLUMNS}
+        rss = {(size, label): [] for size in sizes for label in COLUMNS}
         for round_number in range(repeat):
-            for label in COLUMNS:  # interleaved: each round runs every command once
-                shutil.rmtree(report_dir, ignore_errors=True)
-                seconds, peak = timed(argvs[label], env, workdir / ("last-%s.log" % label.split()[0]))
-                times[label].append(seconds)
-                rss[label].append(peak)
-                print("  N=%d round %d %-36s %6.1f s %6.0f MB" % (size, round_number + 1, label, seconds, peak),
-                      file=sys.stderr)
-        medians = {label: statistics.median(values) for label, values in times.items()}
-        peaks = {label: max(values) for label, values in rss.items()}
-        return medians, peaks, fleet.links("host000")
+            for size in sizes:
+                for label in COLUMNS:
+                    shutil.rmtree(workdir / ("report-%d" % size), ignore_errors=True)
+                    seconds, peak = timed(argvs[size][label], env, workdir / ("last-%d-%s.log" % (size, label.split()[0])))
+                    times[size, label].append(seconds)
+                    rss[size, label].append(peak)
+                    print("  round %d N=%-3d %-36s %6.1f s %6.0f MB" % (round_number + 1, size, label, seconds, peak),
+                          file=sys.stderr)
+        rows = []
+        for size in sizes:
+            medians = {label: statistics.median(times[size, label]) for label in COLUMNS}
+            peaks = {label: max(rss[size, label]) for label in COLUMNS}
+            rows.append((size, (medians, peaks, fleets[size].links("host000"))))
+        return rows
     finally:
-        fleet.delete()
+        for fleet in fleets.values():
+            fleet.delete()
 
 
 def fleet_table(rows, repeat):
@@ -104,8 +115,8 @@ def fleet_table(rows, repeat):
     by_size = {size: medians for size, (medians, _rss, _links) in rows}
     for small, large in ((50, 100), (10, 50)):
         if small in by_size and large in by_size:
-            for label in ("ping", "playbook --check"):
-                print("\nT(%d) / T(%d), %s: %.2f" % (large, small, label, by_size[large][label] / by_size[small][label]))
+            print("\nT(%d) / T(%d): %s" % (large, small, ", ".join(
+                "%s %.2f" % (label, by_size[large][label] / by_size[small][label]) for label in COLUMNS)))
 
 
 def main():
@@ -129,12 +140,8 @@ def main():
     env = ansible_env(COLLECTIONS)
     env["PATH"] = "%s:%s" % (BIN, env.get("PATH", ""))
     workdir = Path(tempfile.mkdtemp(prefix="hostnet-fleet-bench-"))
-    rows = []
     try:
-        for size in opts.sizes:
-            rows.append((size, bench_fleet(size, opts.repeat, workdir, env)))
-            fleet_table(rows, opts.repeat)
-            sys.stdout.flush()
+        fleet_table(bench_fleets(opts.sizes, opts.repeat, workdir, env), opts.repeat)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
