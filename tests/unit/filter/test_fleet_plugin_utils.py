@@ -200,3 +200,12 @@ def test_merge_refuses_what_is_not_a_report(reports, message):
         merge_filter.merge_reports(reports)
     with pytest.raises(AnsibleFilterError, match="duplicates"):
         merge_filter.merge_reports([slice_report("s", "t", a=module_result())], duplicates="oldest")
+
+
+def test_a_hosts_warnings_reach_its_status_in_the_report():
+    result = module_result()
+    result["warnings"] = ["exclude: docker0 is not on this host"]
+    lean, _state = fleet.lean_result(result)
+    report = fleet.build_report({"web1": lean}, run_id="r")
+    assert report["hosts"]["web1"]["warnings"] == ["exclude: docker0 is not on this host"]
+    assert report["hosts"]["web1"]["status"] == "compliant"
