@@ -14,7 +14,7 @@ export ANSIBLE_NOCOLOR ?= 1
 export ANSIBLE_LOCALHOST_WARNING := false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 
-.PHONY: help venv collection audit test test-fast unit integration sanity lint bench clean
+.PHONY: help venv collection audit test test-fast unit integration sanity lint bench bench-fleet clean
 
 help:
 	@echo "make audit      - check-mode audit of localhost; prints the summary, writes $(REPORT_DIR)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-fast  - everything but the VM lab"
 	@echo "make lab-images / lab-up / lab-ssh / lab-down / test-lab - the qemu lab (tests/lab/README.md)"
 	@echo "make bench      - netstate_info vs ping vs setup timings at 10..2000 bridge ports"
+	@echo "make bench-fleet - the playbook --check vs ping vs setup over 10, 50, 100 namespace hosts (FLEET_SIZES=...)"
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -58,6 +59,10 @@ test: test-fast test-lab
 
 bench: venv collection
 	$(PYTHON) bench/netstate_bench.py
+
+FLEET_SIZES ?= 10 50 100
+bench-fleet: venv collection
+	$(PYTHON) bench/fleet_bench.py --sizes $(FLEET_SIZES)
 
 clean:
 	rm -rf .build reports tests/output

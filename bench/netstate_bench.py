@@ -2,9 +2,11 @@
 """Benchmark: netstate_info against `ansible -m ping` and `setup gather_subset=network`.
 
 For each N it builds a throwaway namespace holding N veth bridge ports (at most 1000 per bridge, the
-kernel's BR_MAX_PORTS is 1024) with their peers in a second namespace, then times the three ad-hoc
-commands side by side, --repeat times each, and prints medians and ratios as a Markdown table.
-Run as root: `make bench` (or `python3 bench/netstate_bench.py --sizes 10 100 --repeat 3`).
+kernel's BR_MAX_PORTS is 1024) with their peers in a second namespace, then times the ad-hoc commands side
+by side, interleaved (each round runs every command once), --repeat rounds, and prints medians and ratios as
+a Markdown table. netstate_info runs with its default options (the compact result) and with
+return_state=true. Run as root: `make bench` (or `python3 bench/netstate_bench.py --sizes 10 100 --repeat 3`).
+The fleet benchmark (N hosts of about 130 links each) is bench/fleet_bench.py.
 """
 
 from __future__ import annotations
@@ -58,16 +60,16 @@ def timed(ns, module, args=None):
 COLUMNS = [
     ("ping", "ping", None),
     ("netstate_info", "hostnet.dockerhost.netstate_info", None),
-    ("netstate_info (no state)", "hostnet.dockerhost.netstate_info", "return_state=false"),
+    ("netstate_info (with state)", "hostnet.dockerhost.netstate_info", "return_state=true"),
     ("setup network", "ansible.builtin.setup", "gather_subset=network"),
 ]
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 2000])
     parser.add_argument("--repeat", type=int, default=3)
-    opts = parser.parse_args()
+    opts = parser.parse_args(argv)
     if os.geteuid() != 0:
         raise SystemExit("run as root: the benchmark creates network namespaces")
     link = COLLECTIONS / "ansible_collections" / "hostnet" / "dockerhost"
@@ -81,10 +83,12 @@ def main():
         peer = ns + "-p"
         try:
             links = build(ns, peer, ports)
-            medians = {}
-            for label, module, args in COLUMNS:
-                # interleaving would be fairer on a noisy machine, but setup is 20x slower; median of runs
-                medians[label] = statistics.median(timed(ns, module, args) for _run in range(opts.repeat))
+            runs = {label: [] for label, _module, _args in COLUMNS}
+            for _round in range(opts.repeat):
+                # interleaved: a noisy neighbour slows every column of a round, not one column
+                for label, module, args in COLUMNS:
+                    runs[label].append(timed(ns, module, args))
+            medians = {label: statistics.median(values) for label, values in runs.items()}
             rows.append((ports, links, medians))
             print("N=%d done" % ports, file=sys.stderr)
         finally:
@@ -93,9 +97,10 @@ def main():
 
     import pyroute2  # noqa: E402  (only for the header)
 
-    print("\nmedian of %d runs, seconds; pyroute2 %s, python %s\n" % (
+    print("\nmedian of %d interleaved runs, seconds; pyroute2 %s, python %s\n" % (
         opts.repeat, pyroute2.__version__, sys.version.split()[0]))
-    header = ["ports N", "links"] + [label for label, _module, _args in COLUMNS] + ["netstate / ping", "setup / netstate"]
+    header = ["ports N", "links"] + [label for label, _module, _args in COLUMNS]
+    header += ["netstate_info / ping", "setup / netstate_info"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for ports, links, m in rows:

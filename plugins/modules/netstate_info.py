@@ -119,7 +119,11 @@ EXAMPLES = r"""
   hostnet.dockerhost.netstate_info:
     checks: [promisc]
     strict: true
-    return_state: false
+
+- name: The read model as well, to look at the links
+  hostnet.dockerhost.netstate_info:
+    return_state: true
+  register: audit_with_state
 """
 
 RETURN = r"""

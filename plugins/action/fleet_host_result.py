@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hostnet.dockerhost collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""hostnet.dockerhost.fleet_host_result: write one host's audit result to <report_dir>/hosts/<host>.json.
+
+Internal to the collection's playbooks. Runs in the controller's worker (no module is shipped, nothing runs on
+the host), so it costs one file write per host. The file holds the lean result (findings, summary, compliant,
+the error of a failed audit, what an enforcing run changed) and, only when the audit returned it, the host's
+read model. The task's own result is the lean result without the state (register it in place of the module's
+result so that the controller does not keep the state), with C(audit_failed) and C(audit_error) for a failed
+audit.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
+
+ARGUMENT_SPEC = dict(
+    report_dir=dict(type="path", required=True),
+    run_id=dict(type="str", required=True),
+    result=dict(type="raw"),
+    error=dict(type="str"),
+    enforced=dict(type="dict"),
+    host=dict(type="str"),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        host = args["host"] or task_vars.get("inventory_hostname")
+        lean, state = fleet.lean_result(args["result"], args["error"])
+        if args["enforced"] is not None and not lean.get("failed"):
+            enforced = args["enforced"]
+            lean["enforced"] = fleet.enforced_summary(
+                enforced.get("findings_before"), enforced.get("promisc"), enforced.get("bridge_mac"),
+                enforced.get("forwarding"), enforced.get("team_to_bond"))
+        path = os.path.join(args["report_dir"], fleet.HOSTS_DIR, fleet.host_file_name(host))
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fleet.write_text(path, fleet.to_json(fleet.host_document(host, args["run_id"], lean, state)))
+        except OSError as exc:
+            raise AnsibleActionFail("cannot write %s: %s" % (path, exc)) from None
+        result = {key: value for key, value in lean.items() if key not in ("failed", "msg", "warnings")}
+        result.update(changed=False, path=path, audit_failed=bool(lean.get("failed")),
+                      audit_error=lean.get("msg") if lean.get("failed") else None)
+        return result

@@ -1,0 +1,85 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The work is done by the action plugin plugins/action/fleet_run.py, on the controller; this file documents it.
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: fleet_run
+short_description: Check the fleet playbook's variables and start a run, before any host is touched
+version_added: 0.2.0
+description:
+  - The first task of the playbook C(hostnet.dockerhost.harden_docker_hosts), on the controller. Checks the gate level,
+    the checks and the host pattern, and fails with a message naming the variable when one is wrong, so that a
+    pipeline gate never passes because less was audited than asked.
+  - Returns a run id that stamps every host's result file, so that a file an earlier run left in the same report
+    directory never counts as this run's.
+  - Runs on the controller only (an action plugin); nothing is sent to a host.
+author:
+  - hostnet.dockerhost maintainers (@hostnet)
+attributes:
+  check_mode:
+    support: full
+    description: Runs the same in check mode; it only creates the report directory on the controller.
+  diff_mode:
+    support: none
+    description: Nothing is changed on a host.
+options:
+  fail_on:
+    description: The gate level, V(none), V(error), V(warning) or V(info), in any case.
+    type: raw
+    default: none
+  checks:
+    description: The checks to run, a non-empty list of known checks; a repeated check is kept once.
+    type: raw
+    default: [promisc, bridge_mac, forwarding, networkd, capture]
+  hosts:
+    description: The host pattern of the audit; it must match at least one inventory host (within C(--limit)).
+    type: raw
+    default: all
+  report_dir:
+    description: The report directory on the controller; created with its C(hosts/) subdirectory.
+    type: path
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Check the variables before any host is touched
+  hostnet.dockerhost.fleet_run:
+    fail_on: "{{ hostnet_fail_on }}"
+    checks: "{{ hostnet_checks }}"
+    hosts: "{{ hostnet_hosts | default('all') }}"
+    report_dir: "{{ hostnet_report_dir }}"
+  register: __hostnet_run
+"""
+
+RETURN = r"""
+run_id:
+  description: This run's id.
+  returned: success
+  type: str
+  sample: 20261130T030647Z-d3f9912c
+fail_on:
+  description: The gate level, lower-cased.
+  returned: success
+  type: str
+checks:
+  description: The checks, each once.
+  returned: success
+  type: list
+  elements: str
+report_dir:
+  description: The report directory, absolute.
+  returned: success
+  type: str
+targets:
+  description: The inventory hosts the pattern matches within C(--limit).
+  returned: success
+  type: list
+  elements: str
+"""

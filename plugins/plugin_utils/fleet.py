@@ -1,0 +1,364 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the hostnet.dockerhost collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The fleet report on the controller: per-host result files, the report built in one pass, slice merging.
+
+The per-host result is the unit. The audit play writes each host's (lean) result to
+``<report_dir>/hosts/<host>.json``, stamped with the run id; the report play reads the files of this run's
+targets once and renders the fleet report from them; a merge reads any number of slice reports. A target
+without a current file (unreachable, or the audit did not complete) is an ``audit_failed`` host.
+
+Everything but the three small file helpers at the end is a pure function of its input; the action plugins
+(``plugins/action/fleet_*.py``) and the ``merge_reports`` filter are thin wrappers around it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Mapping
+
+from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+
+FORMAT = 1
+HOSTS_DIR = "hosts"
+REPORT_FILES = ("report.json", "junit.xml", "report.md", "summary.txt")
+FAIL_ON = ("none",) + fleet_report.SEVERITIES
+CHECKS = fleet_report.CHECKS
+DUPLICATES = ("error", "newest")
+NO_RESULT_MSG = "no result from this run: unreachable, or the audit did not complete (see the play output above)"
+
+# Keys of a module result that are Ansible's bookkeeping, not the audit's.
+_DROPPED_KEYS = ("state", "invocation", "changed", "ansible_facts", "deprecations", "diff")
+# Keys the report keeps per host beside the module's own (everything but findings and state).
+_STATUS_ONLY_KEYS = ("status", "counts", "run_id", "time")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@:+=,-]*$")
+
+
+class FleetError(ValueError):
+    """Input no report can be built from; the action plugins and filters turn it into their own error."""
+
+
+def new_run_id():
+    """A run id: sortable by time, unique across controllers and runs."""
+    return "%s-%s" % (now().replace(":", "").replace("-", ""), uuid.uuid4().hex[:8])
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plain(value):
+    """A copy in plain JSON types (ansible-core hands plugins tagged subclasses of str, dict and list)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(item) for item in value]
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------- validation
+
+
+def validate_fail_on(value):
+    """The gate's level, lower-cased; none, error, warning or info."""
+    if not isinstance(value, str) or value.strip().lower() not in FAIL_ON:
+        raise FleetError(
+            "hostnet_fail_on: %r is not a gate level; use one of %s (case-insensitive)"
+            % (value, ", ".join(FAIL_ON))
+        )
+    return value.strip().lower()
+
+
+def validate_checks(value):
+    """The checks to run: a non-empty list of known checks, de-duplicated in order."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise FleetError(
+            "hostnet_checks: expected a list of checks, got %r; valid checks: %s" % (value, ", ".join(CHECKS))
+        )
+    if not value:
+        raise FleetError(
+            "hostnet_checks: the list is empty, so nothing would be audited and every host would pass; "
+            "name at least one of %s (or leave the variable unset for all)" % ", ".join(CHECKS)
+        )
+    unknown = [item for item in value if not isinstance(item, str) or item not in CHECKS]
+    if unknown:
+        raise FleetError(
+            "hostnet_checks: unknown check(s) %s; valid checks: %s"
+            % (", ".join(repr(item) for item in unknown), ", ".join(CHECKS))
+        )
+    return list(dict.fromkeys(str(item) for item in value))
+
+
+def gate_hosts(report, fail_on):
+    """Hosts whose findings reach the gate (an audit_failed host always does, unless the gate is none)."""
+    if fail_on == "none":
+        return []
+    levels = fleet_report.SEVERITIES[: fleet_report.SEVERITY_RANK[fail_on] + 1]
+    hosts = {f["host"] for f in report["findings"] if f["severity"] in levels}
+    return sorted(hosts)
+
+
+def gate_message(report, host, fail_on, report_dir):
+    levels = fleet_report.SEVERITIES[: fleet_report.SEVERITY_RANK[fail_on] + 1]
+    hits = [f for f in report["findings"] if f["host"] == host and f["severity"] in levels]
+    what = ", ".join(
+        "%s %s%s" % (f["severity"], f["id"], " on %s" % f["interface"] if f.get("interface") else "") for f in hits
+    )
+    return "Findings at or above '%s' remain on %s: %s; see %s/report.md" % (fail_on, host, what, report_dir)
+
+
+# ---------------------------------------------------------------------------------- per-host results
+
+
+def lean_result(result, error=None):
+    """(lean result, state) of one netstate_info result: the state split off, Ansible's bookkeeping dropped.
+
+    ``error`` (why the audit did not run, from the playbook's rescue) marks the host failed.
+    """
+    if not isinstance(result, Mapping):
+        result = {}
+    state = result.get("state")
+    lean = {
+        str(key): plain(value)
+        for key, value in result.items()
+        if key not in _DROPPED_KEYS and not str(key).startswith("_ansible")
+    }
+    for key in ("failed_when_result", "skip_reason", "skipped", "false_condition"):
+        lean.pop(key, None)
+    if error:
+        lean = {key: lean[key] for key in ("missing_package",) if key in lean}
+        lean.update(failed=True, msg=str(error))
+    elif lean.get("failed") or lean.get("unreachable"):
+        lean = {key: lean[key] for key in ("missing_package", "msg") if key in lean}
+        lean["failed"] = True
+    else:
+        lean.pop("failed", None)
+    return lean, (plain(state) if isinstance(state, Mapping) else None)
+
+
+def enforced_summary(findings_before, promisc=None, bridge_mac=None, forwarding=None, team_to_bond=None):
+    """What an enforcing run really changed on one host, from the registered results of the fixes.
+
+    Only entries that changed: ports whose promisc flag was off, bridges whose pinning changed something,
+    interfaces whose forwarding was off, and the team->bond role's migrations as it reports them.
+    """
+
+    def entries(value, key):
+        if isinstance(value, Mapping):
+            value = value.get(key)
+        return [item for item in value or [] if isinstance(item, Mapping)]
+
+    pinned = []
+    for item in entries(bridge_mac, "results"):
+        if not item.get("changed") or item.get("failed") or item.get("skipped"):
+            continue
+        pinned.append({
+            "bridge": item.get("bridge") or item.get("item"),
+            "before": item.get("mac_before"),
+            "after": item.get("mac"),
+            "source": item.get("source"),
+            "mac_changed": bool(item.get("mac_changed")),
+            "backend": item.get("backend"),
+        })
+    migrations = team_to_bond.get("migrations") if isinstance(team_to_bond, Mapping) else team_to_bond
+    return plain({
+        "findings_before": len(findings_before or []) if not isinstance(findings_before, int) else findings_before,
+        "promisc": [
+            {"interface": port.get("name"), "master": port.get("master"), "backend": port.get("backend")}
+            for port in entries(promisc, "ports")
+            if port.get("promisc_flag_before") is not True
+        ],
+        "bridge_mac": pinned,
+        "forwarding": [
+            {"interface": item.get("name"), "backend": item.get("backend"), "keys": list(item.get("key") or [])}
+            for item in entries(forwarding, "interfaces")
+            if item.get("forwarding_before") is not True and not item.get("skipped")
+        ],
+        "team_to_bond": list(migrations or []),
+    })
+
+
+def host_file_name(host):
+    """The file of one host under hosts/: the inventory name, percent-encoded when it is not a plain name."""
+    host = str(host)
+    if _SAFE_NAME.match(host) and len(host) <= 200:
+        return host + ".json"
+    return "".join(char if re.match(r"[A-Za-z0-9_.-]", char) else "%%%02X" % ord(char) for char in host)[:200] + ".json"
+
+
+def host_document(host, run_id, result, state=None, time=None):
+    document = {"format": FORMAT, "host": str(host), "run_id": str(run_id), "time": time or now(), "result": result}
+    if state is not None:
+        document["state"] = state
+    return document
+
+
+def result_of(document, host, run_id):
+    """The lean result a host file holds for this run, or None when the file is not this run's."""
+    if not isinstance(document, Mapping) or document.get("host") != host or document.get("run_id") != run_id:
+        return None
+    result = document.get("result")
+    return dict(result) if isinstance(result, Mapping) else None
+
+
+# ------------------------------------------------------------------------------------------ the report
+
+
+def _counts(findings):
+    counts = dict.fromkeys(fleet_report.SEVERITIES, 0)
+    for finding in findings:
+        counts[finding["severity"]] += 1
+    return counts
+
+
+def build_report(fleet, run_id=None, time=None, meta=None, stamps=None):
+    """report.json of a fleet {host: lean result}: summary, findings, per-host status; no read model.
+
+    ``stamps`` {host: (run_id, time)} says which run wrote each host's result (default: this run, now).
+    """
+    time = time or now()
+    stamps = stamps or {}
+    summary = fleet_report.fleet_summary(fleet)
+    findings = fleet_report.fleet_findings(fleet)
+    by_host = {}
+    for finding in findings:
+        by_host.setdefault(finding["host"], []).append(finding)
+    hosts = {}
+    for host in sorted(fleet):
+        result = fleet[host]
+        status = {key: value for key, value in result.items() if key not in ("findings", "state")}
+        failed = host in summary["failed_hosts"]
+        status["status"] = "audit_failed" if failed else ("compliant" if summary["by_host"][host]["compliant"] else "not_compliant")
+        status["compliant"] = summary["by_host"][host]["compliant"]
+        status["counts"] = _counts(by_host.get(host, []))
+        if failed:
+            status["failed"] = True
+            status.setdefault("msg", by_host[host][0]["current"])
+        status["run_id"], status["time"] = stamps.get(host) or (run_id, time)
+        hosts[host] = status
+    report = {"format": FORMAT, "run_id": run_id, "time": time}
+    report.update(meta or {})
+    report.update(summary=summary, findings=findings, hosts=hosts)
+    return report
+
+
+def fleet_from_report(report, where="report"):
+    """The fleet {host: lean result} a report.json was built from (findings back under their host), and
+    {host: (run_id, time)} of each host's result."""
+    if not isinstance(report, Mapping) or not isinstance(report.get("hosts"), Mapping) \
+            or not isinstance(report.get("findings"), list):
+        raise FleetError("%s: not a hostnet.dockerhost report.json (needs 'hosts' and 'findings')" % where)
+    fleet, stamps = {}, {}
+    for host, status in report["hosts"].items():
+        if not isinstance(status, Mapping):
+            raise FleetError("%s: hosts[%r] is not a dict" % (where, host))
+        stamps[str(host)] = (status.get("run_id") or report.get("run_id"), status.get("time") or report.get("time"))
+        result = {key: value for key, value in status.items() if key not in _STATUS_ONLY_KEYS}
+        if result.get("failed"):
+            result.pop("compliant", None)
+        else:
+            result["findings"] = []
+        fleet[str(host)] = result
+    for index, finding in enumerate(report["findings"]):
+        host = finding.get("host") if isinstance(finding, Mapping) else None
+        if host not in fleet:
+            raise FleetError("%s: findings[%d] names host %r, which is not in its hosts" % (where, index, host))
+        if fleet[host].get("failed"):
+            continue  # the audit_failed finding is made again from failed/msg
+        fleet[host]["findings"].append({key: value for key, value in finding.items() if key != "host"})
+    return fleet, stamps
+
+
+def merge_reports(reports, duplicates="error"):
+    """One report from the reports of any number of slices.
+
+    ``reports`` is a list of report.json documents (or ``{"source": name, "report": document}``). A host in
+    two slices is an error naming it and both sources, unless ``duplicates='newest'``: then the result with
+    the later time stamp wins (a tie is still an error).
+    """
+    if duplicates not in DUPLICATES:
+        raise FleetError("duplicates: %r; use one of %s" % (duplicates, ", ".join(DUPLICATES)))
+    if isinstance(reports, Mapping) or not isinstance(reports, (list, tuple)):
+        raise FleetError("expected a list of reports (report.json documents), got %s" % type(reports).__name__)
+    if not reports:
+        raise FleetError("no reports to merge")
+    fleet, origin, stamps, sources = {}, {}, {}, []
+    for index, entry in enumerate(reports):
+        if isinstance(entry, Mapping) and "report" in entry and "hosts" not in entry:
+            source, report = str(entry.get("source") or "reports[%d]" % index), entry["report"]
+        else:
+            source, report = "reports[%d]" % index, entry
+        part, part_stamps = fleet_from_report(report, source)
+        sources.append({"source": source, "run_id": report.get("run_id"), "time": report.get("time"), "hosts": len(part)})
+        for host, result in part.items():
+            stamp = str(part_stamps[host][1] or "")
+            if host in fleet:
+                other_source, other_stamp = origin[host]
+                if duplicates == "error" or stamp == other_stamp:
+                    raise FleetError(
+                        "host %r is in two slices (%s and %s); a host belongs to one slice. Merge with "
+                        "duplicates=newest (hostnet_merge_duplicates=newest) to keep the newer result"
+                        % (host, other_source, source)
+                    )
+                if stamp < other_stamp:
+                    continue
+            fleet[host] = result
+            origin[host] = (source, stamp)
+            stamps[host] = part_stamps[host]
+    report = build_report(fleet, run_id="merge-" + new_run_id(), meta={"merged_from": sources}, stamps=stamps)
+    return fleet, report
+
+
+# -------------------------------------------------------------------------------- files on the controller
+
+
+def write_text(path, text):
+    """Write atomically (a reader never sees half a file); True when the content changed."""
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            if handle.read() == text:
+                return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".hostnet-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def read_json(path):
+    """A JSON document, or None when the file is missing or not JSON."""
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def to_json(document):
+    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
