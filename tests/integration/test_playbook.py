@@ -177,3 +177,18 @@ def test_a_limit_that_leaves_the_controller_out_still_checks_and_reports(netns, 
                        inventory=inventory)
     _no_report_and_failed(nomatch, tmp_path / "n",
                           "hostnet_hosts: the pattern 'webservers' matches no host within --limit 'dockerhost1'")
+
+
+def test_an_excluded_interface_a_host_lacks_is_a_warning_not_a_failed_host(netns, tmp_path):
+    """A fleet excludes docker0; this host has none: it is audited, and the report says what was not there."""
+    drifting_bridge(netns)
+    proc = playbook(netns.name, tmp_path / "r", "-e", '{"hostnet_exclude": ["docker0"], "hostnet_checks": ["bridge_mac"]}')
+    assert proc.returncode == 0, proc.stdout
+    assert "exclude names docker0, which this host does not have" in proc.stdout  # the run's warning
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    status = report["hosts"]["localhost"]
+    assert status["status"] == "not_compliant" and not status.get("failed"), status
+    assert status["unknown_interfaces"] == {"exclude": ["docker0"]}
+    assert [(f["id"], f["interface"]) for f in report["findings"]] == [("bridge_mac_inherited", "brpb")]
+    assert "exclude names docker0, which this host does not have" in (tmp_path / "r" / "report.md").read_text()
+    assert "exclude names docker0" in (tmp_path / "r" / "summary.txt").read_text()
