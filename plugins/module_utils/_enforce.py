@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every enforcing module shares: the pyroute2 requirement, a command runner, the backends of a host,
+"""What every enforcing module shares: a command runner, the backends of a host,
 and turning typed errors into fail_json at the edge."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupd
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
 
 
 def module_runner(module):
@@ -43,7 +42,6 @@ def run_module(module, enforce):
     """Call ``enforce(module) -> result`` and turn a HostnetError into fail_json: the module edge. Anything
     else is a bug; it is reported in one line, never as a traceback (the engine has undone its changes
     before it got here)."""
-    require_pyroute2(module, reason="to read and change the host's links over netlink")
     try:
         result = enforce(module)
     except HostnetError as exc:

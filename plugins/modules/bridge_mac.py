@@ -66,7 +66,7 @@ attributes:
     support: full
     description: The bridge's runtime MAC and every file or profile value, before and after.
 requirements:
-  - pyroute2 (Debian/Ubuntu package python3-pyroute2), 0.7 or later
+  - Python 3 on the target (netlink is spoken over a plain socket; no pyroute2)
 seealso:
   - module: hostnet.dockerhost.netstate_info
 """

@@ -13,8 +13,8 @@ module: netstate_info
 short_description: Audit the host networking state that silently breaks container networking
 version_added: 0.1.0
 description:
-  - Reads the host's links once (one netlink dump through pyroute2 plus the few sysfs and proc values
-    netlink lacks) and reports findings about four known failures of Docker hosts.
+  - Reads the host's links once (one rtnetlink dump on a plain socket plus the few sysfs and proc values
+    netlink lacks; no library beyond Python 3) and reports findings about four known failures of Docker hosts.
   - C(promisc) - ports of a bond or team that is itself a bridge port but are not effectively
     promiscuous, so frames for container MACs are dropped. Bond-mode aware - in active-backup,
     balance-tlb and balance-alb the kernel makes only the active slave promiscuous, so a backup slave is
@@ -41,7 +41,7 @@ description:
 author:
   - hostnet.dockerhost maintainers (@hostnet)
 requirements:
-  - pyroute2 0.7 or later on the target (Debian and Ubuntu package C(python3-pyroute2))
+  - Python 3 on the target, nothing else (netlink is spoken over a plain socket; no pyroute2)
 extends_documentation_fragment: []
 attributes:
   check_mode:
@@ -235,7 +235,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
 
 ARGUMENT_SPEC = dict(
     checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
@@ -249,7 +248,6 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    require_pyroute2(module)
     try:
         result = audit_host(module.params)
     except HostnetError as exc:

@@ -111,7 +111,7 @@ attributes:
     support: full
     description: The runtime sysctls and every file, before and after.
 requirements:
-  - pyroute2 (Debian/Ubuntu package python3-pyroute2), 0.7 or later
+  - Python 3 on the target (netlink is spoken over a plain socket; no pyroute2)
 notes:
   - Run it as root. The read model is that of M(hostnet.dockerhost.netstate_info).
   - When Ansible connects over SSH with C(become), which drops C(SSH_CONNECTION) from the environment, the

@@ -33,7 +33,7 @@ description:
 author:
   - hostnet.dockerhost maintainers (@hostnet)
 requirements:
-  - pyroute2 0.7 or later, systemd (systemd-run), teamdctl; nmcli on NetworkManager hosts
+  - systemd (systemd-run), teamdctl; nmcli on NetworkManager hosts
 attributes:
   check_mode:
     support: full
@@ -142,7 +142,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_b
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import discover_teams
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
@@ -280,7 +279,6 @@ def run(module):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    require_pyroute2(module)
     try:
         module.exit_json(**run(module))
     except HostnetError as exc:

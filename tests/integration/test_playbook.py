@@ -67,18 +67,29 @@ def test_check_mode_writes_the_fleet_report_and_the_gate_fails_on_findings(netns
     assert passed.returncode == 0, passed.stdout
 
 
-def test_a_host_without_pyroute2_is_reported_and_fails_naming_the_package(netns, tmp_path):
+def test_a_host_with_nothing_but_python_is_audited_and_enforced(netns, tmp_path):
+    """The modules speak netlink over a plain socket: an interpreter with only the standard library (no
+    pyroute2, no site packages) audits and pins the bridge, and nothing is installed on the host."""
+    drifting_bridge(netns)
     bare = tmp_path / "bare"
     run([sys.executable, "-m", "venv", "--without-pip", str(bare)])
-    proc = playbook(netns.name, tmp_path / "r", "-e", "ansible_python_interpreter=%s" % (bare / "bin" / "python"),
-                    "-e", "hostnet_install_pyroute2=false")
-    assert proc.returncode != 0
-    assert "python3-pyroute2" in proc.stdout
-    report = json.loads((tmp_path / "r" / "report.json").read_text())
-    [finding] = report["findings"]
-    assert finding["id"] == "audit_failed" and finding["host"] == "localhost"
-    assert "python3-pyroute2" in json.dumps(finding)
-    assert report["summary"]["failed_hosts"] == ["localhost"]
+    interpreter = str(bare / "bin" / "python")
+    assert run([interpreter, "-c", "import pyroute2"], check=False).returncode != 0
+
+    audit = playbook(netns.name, tmp_path / "r1", "-e", "ansible_python_interpreter=%s" % interpreter,
+                     "-e", '{"hostnet_checks": ["bridge_mac"]}')
+    assert audit.returncode == 0, audit.stdout
+    report = json.loads((tmp_path / "r1" / "report.json").read_text())
+    assert report["summary"]["failed_hosts"] == []
+    assert [(f["id"], f["interface"]) for f in report["findings"]] == [("bridge_mac_inherited", "brpb")]
+
+    _etc, wrap = private_etc(tmp_path)
+    enforce = playbook(netns.name, tmp_path / "r2", "-e", "ansible_python_interpreter=%s" % interpreter,
+                       "-e", '{"hostnet_checks": ["bridge_mac"]}', "-e", "hostnet_persist=false", check=False,
+                       wrap=wrap)
+    assert enforce.returncode == 0, enforce.stdout
+    assert netns.read("/sys/class/net/brpb/addr_assign_type") == "3"  # pinned over the plain netlink socket
+    assert json.loads((tmp_path / "r2" / "report.json").read_text())["hosts"]["localhost"]["status"] == "compliant"
 
 
 def _no_report_and_failed(proc, report_dir, message):
@@ -132,7 +143,7 @@ def test_a_stale_host_file_never_counts_and_an_unreachable_host_is_reported(netn
     host_file = json.loads((report_dir / "hosts" / "localhost.json").read_text())
     assert "brpb" in host_file["state"]["links"]
     assert "state" not in json.dumps(report["hosts"])
-    assert "links" not in (report_dir / "report.json").read_text()
+    assert '"ifindex"' not in (report_dir / "report.json").read_text()  # no link of any read model
 
 
 def test_an_enforcing_run_reports_what_it_changed_in_the_enforced_schema(netns, tmp_path):

@@ -32,7 +32,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker import read_docker
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text as _read_text
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import PYROUTE2_VERSION, dump_netlink
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import dump_netlink
 
 
 SUBPROCESS_TIMEOUT = 10
@@ -237,7 +237,6 @@ def read_host_state(read_teams=True):
     for name in state.docker.bridges:
         links[name].docker_bridge = True
     state.networkd = read_networkd(links, problems)
-    state.pyroute2_version = PYROUTE2_VERSION
     return state
 
 

@@ -3,15 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one read model of a host's networking state.
 
-``read_host_state()`` does one netlink link, address and route dump through pyroute2, and reads only what
-netlink does not carry: sysfs ``addr_assign_type`` and ``flags``, the global forwarding sysctls,
-``/etc/docker/daemon.json``, the systemd-networkd configuration and, for teams, ``teamdctl``.
-Everything else in the collection reads the host through this file and works on the dataclasses below.
-
-pyroute2 decodes every attribute of every message into Python objects; on a host with 2000 links that is
-~0.6 s of a ~1 s budget. The message classes below keep pyroute2's socket, request, multipart and error
-handling but leave the attributes as raw TLVs, of which we decode the dozen we need (~10x faster, and the
-same code path on pyroute2 0.7.x and 0.9.x).
+``read_host_state()`` (``host.py``) does one netlink link, address and route dump on a plain rtnetlink socket
+(``netlink.py``, the dozen attributes we need decoded by hand), and reads only what netlink does not carry:
+sysfs ``addr_assign_type`` and ``flags``, the global forwarding sysctls, ``/etc/docker/daemon.json`` and the
+Docker engine's networks (``docker.py``), the systemd-networkd configuration, ``/etc/machine-id`` and, for
+teams, ``teamdctl``. Everything else in the collection reads the host through these files and works on the
+dataclasses below.
 """
 
 from __future__ import annotations
@@ -192,7 +189,6 @@ class HostState:
     networkd: NetworkdState = field(default_factory=NetworkdState)
     vanished: List[str] = field(default_factory=list)
     file_problems: List[FileProblem] = field(default_factory=list)
-    pyroute2_version: Optional[str] = None
     machine_id: Optional[str] = None
 
     def lags(self):
@@ -219,5 +215,4 @@ class HostState:
             },
             "vanished": list(self.vanished),
             "file_problems": [asdict(p) for p in self.file_problems],
-            "pyroute2_version": self.pyroute2_version,
         }

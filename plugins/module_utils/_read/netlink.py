@@ -1,12 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The raw netlink side of the read model: pyroute2 import, attribute decoding, the link/address/route dumps."""
+"""The netlink side of the read model: one link, address and route dump over a plain rtnetlink socket.
+
+The dumps need no library: a request per dump on an AF_NETLINK socket, the multipart answer read until
+NLMSG_DONE, and the dozen attributes the collection uses decoded by hand. Importing pyroute2 alone costs about
+0.3 s (its package pulls NDB and IPDB) and its full decode ~0.6 s at 2000 links; this walk takes ~0.03 s, so
+an audit costs about what ``ansible -m ping`` costs, and it runs on a host without pyroute2. Writes (the
+enforcing modules) go through pyroute2 in ``_apply/runtime.py``.
+"""
 
 from __future__ import annotations
 
 __metaclass__ = type
 
+import errno
+import os
 import socket
 import struct
 
@@ -20,41 +29,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
     Link,
     OPERSTATES,
 )
-
-
-try:
-    from pyroute2 import IPRoute, __version__ as PYROUTE2_VERSION
-    from pyroute2.netlink.rtnl import RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE
-    from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
-    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
-    from pyroute2.netlink.rtnl.rtmsg import rtmsg
-
-    try:
-        from pyroute2.netlink.exceptions import NetlinkDumpInterrupted
-    except ImportError:  # pragma: no cover - very old pyroute2
-        NetlinkDumpInterrupted = None
-    PYROUTE2_IMPORT_ERROR = None
-except ImportError as exc:  # the module reports this through missing_required_lib
-    IPRoute = PYROUTE2_VERSION = None
-    ifinfmsg = rtmsg = ifaddrmsg = object
-    RTM_NEWLINK = RTM_NEWROUTE = RTM_NEWADDR = None
-    NetlinkDumpInterrupted = None
-    PYROUTE2_IMPORT_ERROR = exc
-
-PYROUTE2_DISTRO_PACKAGE = "python3-pyroute2"
-
-
-def require_pyroute2(module, reason="to read the host's links over netlink"):
-    """fail_json naming the distro package when pyroute2 cannot be imported (the playbook installs it then)."""
-    if PYROUTE2_IMPORT_ERROR is not None:
-        from ansible.module_utils.basic import missing_required_lib
-
-        module.fail_json(
-            msg=missing_required_lib("pyroute2", reason=reason)
-            + " On Debian and Ubuntu install the package %s." % PYROUTE2_DISTRO_PACKAGE,
-            exception=str(PYROUTE2_IMPORT_ERROR),
-            missing_package=PYROUTE2_DISTRO_PACKAGE,
-        )
 
 
 IFLA_ADDRESS = 1
@@ -93,24 +67,83 @@ _U32 = struct.Struct("=I")
 
 
 # --------------------------------------------------------------------------------------------------------
-# Netlink: pyroute2 transport, raw attribute decoding
+# Netlink: a plain rtnetlink socket, raw attribute decoding
+
+NETLINK_ROUTE = 0
+RTM_GETLINK = 18
+RTM_GETADDR = 22
+RTM_GETROUTE = 26
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLM_F_REQUEST = 0x01
+NLM_F_DUMP = 0x300
+NLM_F_DUMP_INTR = 0x10
+_NLMSG = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, seq, pid
+_IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
+_IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
+_RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
+_RTGENMSG = struct.Struct("=B3x")
+_RECV_BUFFER = 1 << 20
 
 
-class _RawLinkMessage(ifinfmsg):
-    """An ifinfmsg whose attributes pyroute2 leaves undecoded (see the module docstring)."""
+class RawMessage:
+    """One netlink message: its header fields by name, the buffer, and the span of its attributes."""
 
-    def decode_nlas(self, offset):
-        self.raw_span = (offset, self.offset + self.length)
+    def __init__(self, data, fields, raw_span):
+        self.data = data
+        self.fields = fields
+        self.raw_span = raw_span
+
+    def __getitem__(self, key):
+        return self.fields[key]
 
 
-class _RawRouteMessage(rtmsg):
-    def decode_nlas(self, offset):
-        self.raw_span = (offset, self.offset + self.length)
+def _link_message(data, start, end):
+    family, ifi_type, index, flags, _change = _IFINFOMSG.unpack_from(data, start)
+    return RawMessage(data, {"family": family, "ifi_type": ifi_type, "index": index, "flags": flags},
+                      (start + _IFINFOMSG.size, end))
 
 
-class _RawAddressMessage(ifaddrmsg):
-    def decode_nlas(self, offset):
-        self.raw_span = (offset, self.offset + self.length)
+def _address_message(data, start, end):
+    family, prefixlen, _flags, _scope, index = _IFADDRMSG.unpack_from(data, start)
+    return RawMessage(data, {"family": family, "prefixlen": prefixlen, "index": index}, (start + _IFADDRMSG.size, end))
+
+
+def _route_message(data, start, end):
+    family, dst_len, _src, _tos, table, _proto, _scope, _type, _flags = _RTMSG.unpack_from(data, start)
+    return RawMessage(data, {"family": family, "dst_len": dst_len, "table": table}, (start + _RTMSG.size, end))
+
+
+class DumpInterrupted(Exception):
+    """The kernel flagged the dump inconsistent (NLM_F_DUMP_INTR): links changed while it ran."""
+
+
+def _request_dump(sock, seq, msg_type, body, parse):
+    """Send one dump request and read its multipart answer; [RawMessage]. Raises OSError, DumpInterrupted."""
+    sock.send(_NLMSG.pack(_NLMSG.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body)
+    messages, interrupted = [], False
+    while True:
+        data = sock.recv(_RECV_BUFFER)
+        if not data:
+            raise OSError(errno.EIO, "netlink socket closed during a dump")
+        offset = 0
+        while offset + _NLMSG.size <= len(data):
+            length, kind, flags, reply_seq, _pid = _NLMSG.unpack_from(data, offset)
+            if length < _NLMSG.size or offset + length > len(data):
+                raise OSError(errno.EPROTO, "malformed netlink message")
+            if reply_seq == seq:
+                interrupted = interrupted or bool(flags & NLM_F_DUMP_INTR)
+                if kind == NLMSG_DONE:
+                    if interrupted:
+                        raise DumpInterrupted()
+                    return messages
+                if kind == NLMSG_ERROR:
+                    code = -struct.unpack_from("=i", data, offset + _NLMSG.size)[0]
+                    if code:
+                        raise OSError(code, os.strerror(code))
+                else:
+                    messages.append(parse(data, offset + _NLMSG.size, offset + length))
+            offset += (length + 3) & ~3
 
 
 def _attrs(data, start, end):
@@ -258,19 +291,16 @@ def _route_default_oifs(msg):
     return oifs
 
 
-def _dump(ipr, method, *args, **kwargs):
-    """Run a netlink dump, retrying when the kernel flags it interrupted by concurrent changes."""
-    last = None
-    for _attempt in range(DUMP_ATTEMPTS):
+def _dump(sock, seq, what, msg_type, body, parse):
+    """A dump, retried when the kernel flags it interrupted by concurrent changes (container churn)."""
+    for attempt in range(DUMP_ATTEMPTS):
         try:
-            return list(getattr(ipr, method)(*args, **kwargs))
-        except Exception as exc:  # pylint: disable=broad-except
-            if NetlinkDumpInterrupted is not None and isinstance(exc, NetlinkDumpInterrupted):
-                last = exc
-                continue
-            raise ReadError("netlink %s dump failed: %s" % (method, exc), error=repr(exc))
-    raise ReadError("netlink %s dump was interrupted %d times in a row by concurrent changes" % (method, DUMP_ATTEMPTS),
-                    error=repr(last))
+            return _request_dump(sock, seq + attempt * 16, msg_type, body, parse)
+        except DumpInterrupted:
+            continue
+        except OSError as exc:
+            raise ReadError("netlink %s dump failed: %s" % (what, exc.strerror or exc), error=repr(exc))
+    raise ReadError("netlink %s dump was interrupted %d times in a row by concurrent changes" % (what, DUMP_ATTEMPTS))
 
 
 def dump_netlink():
@@ -278,22 +308,23 @@ def dump_netlink():
 
     Returns (links by ifindex, master ifindexes, active slaves, default oifs); the links carry their addresses.
     """
-    if IPRoute is None:
-        raise ReadError(
-            "pyroute2 is not importable (%s); install %s" % (PYROUTE2_IMPORT_ERROR, PYROUTE2_DISTRO_PACKAGE),
-            missing_library="pyroute2",
-        )
-    with IPRoute() as ipr:
-        ipr.marshal.msg_map[RTM_NEWLINK] = _RawLinkMessage
-        ipr.marshal.msg_map[RTM_NEWROUTE] = _RawRouteMessage
-        ipr.marshal.msg_map[RTM_NEWADDR] = _RawAddressMessage
-        link_msgs = _dump(ipr, "link", "dump")
-        addr_msgs = _dump(ipr, "addr", "dump")
-        route_msgs = _dump(ipr, "route", "dump", family=AF_INET) + _dump(ipr, "route", "dump", family=AF_INET6)
+    try:
+        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    except OSError as exc:
+        raise ReadError("cannot open a netlink socket: %s" % (exc.strerror or exc), error=repr(exc))
+    try:
+        sock.bind((0, 0))
+        link_msgs = _dump(sock, 1, "link", RTM_GETLINK, _IFINFOMSG.pack(0, 0, 0, 0, 0), _link_message)
+        addr_msgs = _dump(sock, 2, "addr", RTM_GETADDR, _RTGENMSG.pack(0), _address_message)
+        route_msgs = (_dump(sock, 3, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET, 0, 0, 0, 0, 0, 0, 0, 0), _route_message)
+                      + _dump(sock, 4, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0),
+                              _route_message))
+    except OSError as exc:
+        raise ReadError("netlink dump failed: %s" % (exc.strerror or exc), error=repr(exc))
+    finally:
+        sock.close()
     by_index, masters, active = {}, {}, {}
     for msg in link_msgs:
-        if not hasattr(msg, "raw_span"):
-            continue  # NLMSG_DONE or an error reply
         link, master_index, active_slave_index = decode_link(msg)
         by_index[link.ifindex] = link
         if master_index:
@@ -301,13 +332,12 @@ def dump_netlink():
         if active_slave_index:
             active[link.ifindex] = active_slave_index
     for msg in addr_msgs:
-        decoded = decode_address(msg) if hasattr(msg, "raw_span") else None
+        decoded = decode_address(msg)
         if decoded and decoded[0] in by_index:
             by_index[decoded[0]].addresses.append(decoded[1])
     default_oifs = []
     for msg in route_msgs:
-        if hasattr(msg, "raw_span"):
-            for oif in _route_default_oifs(msg):
-                if oif not in default_oifs:
-                    default_oifs.append(oif)
+        for oif in _route_default_oifs(msg):
+            if oif not in default_oifs:
+                default_oifs.append(oif)
     return by_index, masters, active, default_oifs

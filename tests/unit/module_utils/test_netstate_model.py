@@ -599,3 +599,58 @@ def test_host_state_lags_bridges_and_to_dict():
     assert data["file_problems"] == [{"path": "/etc/docker/daemon.json", "error": "Permission denied"}]
     assert data["networkd"]["installed"] is False
     json.dumps(data)  # the module returns it as JSON
+
+
+# --------------------------------------------------------------------------------------------------------
+# the rtnetlink transport (no library): multipart answers, interrupted dumps, errors
+
+class _FakeNetlinkSocket:
+    """Answers each request with the datagrams given for it (what recv() returns from the kernel)."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.sent = []
+        self.pending = []
+
+    def send(self, data):
+        self.sent.append(data)
+        self.pending = list(self.answers.pop(0))
+
+    def recv(self, _size):
+        return self.pending.pop(0)
+
+
+def _nlmsg(kind, seq, body=b"", flags=0):
+    return struct.pack("=IHHII", 16 + len(body), kind, flags, seq, 0) + body
+
+
+def _ifinfo(index, name):
+    name_attr = name.encode() + b"\0"
+    attr = struct.pack("=HH", 4 + len(name_attr), 3) + name_attr + b"\0" * (-len(name_attr) % 4)
+    return struct.pack("=BxHiII", 0, 1, index, 0x1003, 0) + attr
+
+
+def test_a_dump_reads_every_datagram_until_done():
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._read import netlink
+
+    sock = _FakeNetlinkSocket([[_nlmsg(16, 7, _ifinfo(1, "lo")) + _nlmsg(16, 7, _ifinfo(2, "eth0")),
+                                _nlmsg(16, 7, _ifinfo(3, "br0")) + _nlmsg(3, 7, b"\0\0\0\0")]])
+    messages = netlink._request_dump(sock, 7, 18, b"\0" * 16, netlink._link_message)
+    assert [decode_link(m)[0].name for m in messages] == ["lo", "eth0", "br0"]
+    assert [m["index"] for m in messages] == [1, 2, 3]
+    length, kind, flags, seq, _pid = struct.unpack_from("=IHHII", sock.sent[0])
+    assert (length, kind, flags, seq) == (32, 18, 0x301, 7)
+
+
+def test_an_interrupted_dump_is_retried_and_an_error_names_the_errno():
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._read import netlink
+
+    interrupted = [_nlmsg(16, 1, _ifinfo(1, "lo"), flags=0x10) + _nlmsg(3, 1, b"\0\0\0\0", flags=0x10)]
+    clean = [_nlmsg(16, 17, _ifinfo(1, "lo")) + _nlmsg(3, 17, b"\0\0\0\0")]
+    sock = _FakeNetlinkSocket([interrupted, clean])
+    messages = netlink._dump(sock, 1, "link", 18, b"\0" * 16, netlink._link_message)
+    assert [m["index"] for m in messages] == [1] and len(sock.sent) == 2
+
+    refused = [_nlmsg(2, 1, struct.pack("=i", -1) + b"\0" * 16)]
+    with pytest.raises(ReadError, match="netlink link dump failed: Operation not permitted"):
+        netlink._dump(_FakeNetlinkSocket([refused]), 1, "link", 18, b"\0" * 16, netlink._link_message)
