@@ -20,9 +20,6 @@ from typing import Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
-MANAGED_MARK = "hostnet.dockerhost"
-
-
 @dataclass
 class FileEdit:
     path: str
