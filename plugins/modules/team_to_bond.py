@@ -134,6 +134,7 @@ import uuid
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
     plan_migration,
@@ -175,15 +176,8 @@ def _network_files():
     return paths
 
 
-def _run_if_installed(module, argv):
-    """run_command for read-only tools that may be missing (nmcli on networkd hosts): rc 127 then."""
-    if module.get_bin_path(argv[0]) is None:
-        return 127, "", "%s is not installed" % argv[0]
-    return module.run_command(argv)
-
-
 def _default_gateways(module, names):
-    rc, out, _err = module.run_command(["ip", "-j", "-4", "route", "show", "default"])
+    rc, out, _err = module_runner(module)(["ip", "-j", "-4", "route", "show", "default"])
     if rc != 0:
         return []
     try:
@@ -218,7 +212,7 @@ def _start(module, document, state_dir):
     with open(script, "w", encoding="utf-8") as out:
         out.write(_txn_source())
     os.chmod(script, 0o700)
-    rc, out, err = module.run_command(["systemd-run", "--quiet", "--collect", "--unit",
+    rc, out, err = module_runner(module)(["systemd-run", "--quiet", "--collect", "--unit",
                                        "hostnet-t2b-%s" % document["txid"], "--property=Type=exec",
                                        sys.executable, script, "apply", directory])
     if rc != 0:
@@ -248,7 +242,7 @@ def run(module):
     params = module.params
     _validate(params)
     host = read_host_state(read_teams=False)
-    teams = discover_teams(host, lambda argv: _run_if_installed(module, argv), _read_text, _network_files,
+    teams = discover_teams(host, module_runner(module, optional=True), _read_text, _network_files,
                            only=params["teams"] or None)
     missing = sorted(set(params["teams"]) - {t.name for t in teams})
     already = [t for t in missing if (params["bond_names"].get(t) or t.replace("team", "bond", 1)) in host.links]

@@ -34,6 +34,8 @@ GUARD_UNIT = "hostnet-t2b-guard.service"
 GUARD_PATH = "/etc/systemd/system/" + GUARD_UNIT
 GUARD_LINK = "/etc/systemd/system/sysinit.target.wants/" + GUARD_UNIT
 PENDING = ("applying", "applied", "rolling_back")
+# As _command.COMMAND_ENV (this script is self-contained: the module ships its source to the host).
+COMMAND_ENV = {"LC_ALL": "C"}
 PING_INTERVAL = 1.0
 # Seconds after apply before a bond that does not exist at all makes the transaction run the plan's
 # "recreate" commands (once).
@@ -100,7 +102,7 @@ class Lock:
 def run(directory, argv, check=True, timeout=120):
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, env=dict(os.environ, **COMMAND_ENV))
         rc, out, err = proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     except (OSError, subprocess.TimeoutExpired) as exc:
         rc, out, err = -1, "", str(exc)

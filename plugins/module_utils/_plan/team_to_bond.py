@@ -48,6 +48,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_tran
     apply_override,
     translate_team_config,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import match_name_patterns, parse_unit_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
 
 
@@ -122,7 +123,7 @@ def retarget_network_text(text, team, bond):
             out.append("Name=%s" % bond)
             continue
         out.append(line)
-    if not any(re.match(r"^Name\s*=", line.strip()) for line in out):
+    if not match_name_patterns(parse_unit_text("\n".join(out))):
         raise MigrationRefused("%s: its .network does not match by Name=; cannot retarget it to %s" % (team, bond))
     return "\n".join(out) + "\n"
 

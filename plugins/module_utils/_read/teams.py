@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli_t2b import (
-    NM_COPIED_SETTINGS,
-    nm_settings_to_copy,
-    nm_terse_split,
-    parse_nm_fields,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import matched_names, parse_unit_text
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
+    parse_settings,
+    parse_terse_table,
 )
+
+NM_PROFILE_FIELDS = ("NAME", "UUID", "TYPE", "DEVICE", "FILENAME")
+NM_COPIED_SETTINGS = ("connection.master", "connection.slave-type", "ipv4.method", "ipv4.addresses",
+                      "ipv4.gateway", "ipv4.routes", "ipv4.dns", "ipv4.never-default", "ipv6.method",
+                      "ipv6.addresses", "ipv6.gateway", "ipv6.routes", "ipv6.dns")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -48,24 +52,31 @@ class TeamFacts:
     port_network_files: Dict[str, str] = field(default_factory=dict)  # .network files matching only ports
 
 
+def nm_settings_to_copy(values):
+    """The team profile's settings the bond profile takes over; unset ones ('--', '') are left out."""
+    copied = {}
+    for key in NM_COPIED_SETTINGS:
+        value = values.get(key, "")
+        if value in ("", "--"):
+            continue
+        if key.startswith("ipv") and values.get("connection.master", "") not in ("", "--"):
+            continue  # a bridge port has no IP configuration of its own
+        copied[key] = value
+    return copied
+
+
 def _nm_profiles(run):
-    rc, out, _err = run(["nmcli", "-t", "-f", "NAME,UUID,TYPE,DEVICE,FILENAME", "connection", "show"])
+    rc, out, _err = run(["nmcli", "-t", "-f", ",".join(NM_PROFILE_FIELDS), "connection", "show"])
     if rc != 0:
         return None
-    profiles = []
-    for line in out.splitlines():
-        parts = nm_terse_split(line)
-        if len(parts) >= 5:
-            profiles.append({"name": parts[0], "uuid": parts[1], "type": parts[2], "device": parts[3],
-                             "filename": parts[4]})
-    return profiles
+    return [{key.lower(): value for key, value in row.items()} for row in parse_terse_table(out, NM_PROFILE_FIELDS)]
 
 
 def _nm_fields(run, profile, fields):
     rc, out, err = run(["nmcli", "-t", "-f", ",".join(fields), "connection", "show", profile])
     if rc != 0:
         raise HostnetError("nmcli could not show profile %s: %s" % (profile, err.strip()), profile=profile)
-    return parse_nm_fields(out)
+    return parse_settings(out)
 
 
 def _discover_nm(run, facts, profiles):
@@ -88,18 +99,6 @@ def _discover_nm(run, facts, profiles):
     return True
 
 
-def _match_names(text):
-    names = []
-    section = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            section = stripped.strip("[]")
-        elif section == "Match" and stripped.startswith("Name="):
-            names += stripped.split("=", 1)[1].split()
-    return names
-
-
 def _discover_networkd(run, facts, host_state, read_text, list_network_files):
     unit = "teamd@%s.service" % facts.name
     rc, out, _err = run(["systemctl", "show", "-p", "LoadState,ActiveState,UnitFileState,ExecStart", unit])
@@ -118,7 +117,7 @@ def _discover_networkd(run, facts, host_state, read_text, list_network_files):
         facts.network_text = read_text(facts.network_file)
     for path in list_network_files():
         text = read_text(path) or ""
-        names = _match_names(text)
+        names = matched_names(parse_unit_text(text))
         if names and set(names) <= set(facts.ports):
             for name in names:
                 facts.port_network_files[name] = path

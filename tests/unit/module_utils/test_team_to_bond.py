@@ -21,16 +21,13 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_b
     transaction_document,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import (
+    MigrationRefused,
     apply_override,
     translate_team_config,
     tx_hash_to_policy,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli_t2b import (
-    nm_settings_to_copy,
-    nm_terse_split,
-    parse_nm_fields,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts, nm_settings_to_copy
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import parse_settings, split_terse
 
 # libteam-utils 1.31 examples (/usr/share/doc/libteam-utils/examples/), verbatim.
 LACP_1 = """{
@@ -496,6 +493,13 @@ def test_retarget_keeps_everything_but_the_match():
     assert out == text.replace("Name=team0", "Name=bond0")
 
 
+def test_retarget_refuses_a_network_that_does_not_match_by_name():
+    with pytest.raises(MigrationRefused, match="does not match by Name="):
+        retarget_network_text("[Match]\nMACAddress=02:00:00:00:00:01\n\n[Network]\nDHCP=yes\n", "team0", "bond0")
+    out = retarget_network_text("[Match]\nOriginalName=team0\n", "team0", "bond0")
+    assert out == "[Match]\nName=bond0\n"
+
+
 def test_netdev_arp_targets_space_separated_and_no_primary_key():
     text = render_networkd_netdev("b", {"mode": "active-backup", "arp_interval": "100",
                                         "arp_ip_target": "192.0.2.1,192.0.2.2", "primary": "x"}, None, 1500, "#")
@@ -508,16 +512,16 @@ def test_nm_bond_options_arp_targets():
         "mode=active-backup,arp_ip_target=1.1.1.1 2.2.2.2"
 
 
-def test_nm_terse_split_unescapes():
-    assert nm_terse_split(r"my\:team:uuid-1:team:team0:/etc/NetworkManager/system-connections/x") == \
+def test_split_terse_unescapes_a_team_profile_line():
+    assert split_terse(r"my\:team:uuid-1:team:team0:/etc/NetworkManager/system-connections/x") == \
         ["my:team", "uuid-1", "team", "team0", "/etc/NetworkManager/system-connections/x"]
 
 
 def test_nm_settings_copied_only_when_set_and_no_ip_on_bridge_ports():
-    values = parse_nm_fields("connection.master:br0\nconnection.slave-type:bridge\nipv4.method:disabled\n"
+    values = parse_settings("connection.master:br0\nconnection.slave-type:bridge\nipv4.method:disabled\n"
                              "ipv4.addresses:\nipv4.gateway:--\n")
     assert nm_settings_to_copy(values) == {"connection.master": "br0", "connection.slave-type": "bridge"}
-    values = parse_nm_fields("connection.master:\nipv4.method:manual\nipv4.addresses:192.0.2.5/24\n"
+    values = parse_settings("connection.master:\nipv4.method:manual\nipv4.addresses:192.0.2.5/24\n"
                              "ipv4.gateway:192.0.2.1\n")
     assert nm_settings_to_copy(values) == {"ipv4.method": "manual", "ipv4.addresses": "192.0.2.5/24",
                                            "ipv4.gateway": "192.0.2.1"}
