@@ -25,6 +25,16 @@ from dataclasses import dataclass, field
 
 from ansible.errors import AnsibleFilterError
 
+# The finding schema (SEVERITIES worst first, SEVERITY_RANK, CHECKS, AUDIT_CHECK, AUDIT_FAILED_ID) is the
+# modules' own, from the collection's one place for constants.
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
+    AUDIT_CHECK,
+    AUDIT_FAILED_ID,
+    CHECKS,
+    SEVERITIES,
+    SEVERITY_RANK,
+)
+
 try:
     import jmespath
     from jmespath.exceptions import JMESPathError
@@ -33,11 +43,6 @@ except ImportError:  # reported when a filter runs, so that the plugin still loa
     JMESPathError = Exception
 
 
-SEVERITIES = ("error", "warning", "info")  # worst first
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
-CHECKS = ("promisc", "bridge_mac", "forwarding", "networkd", "capture")
-AUDIT_CHECK = "audit"
-AUDIT_FAILED_ID = "audit_failed"
 OPTIONAL_FINDING_KEYS = ("interface", "current", "expected", "remediation", "why")
 JUNIT_SUITE_NAME = "hostnet.dockerhost"
 MARKDOWN_TITLE = "hostnet.dockerhost network audit"

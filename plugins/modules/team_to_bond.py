@@ -111,7 +111,7 @@ plans:
   type: list
   elements: dict
 summary:
-  description: One line per team, C(team0 -> bond0 (802.3ad, lacp_rate=fast, ...; eno0 eno1) via nm).
+  description: One line per team, C(team0 -> bond0 (802.3ad, lacp_rate=fast, ...; eno0 eno1) via NetworkManager).
   returned: always
   type: list
   elements: str
@@ -135,6 +135,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import T2B_STATE_DIR
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
     plan_migration,
@@ -154,7 +155,7 @@ ARGUMENT_SPEC = dict(
     probe_targets=dict(type="list", elements="str", default=[]),
     timeout=dict(type="int", default=180),
     settle_timeout=dict(type="int", default=60),
-    state_dir=dict(type="path", default="/var/lib/hostnet-dockerhost/team_to_bond"),
+    state_dir=dict(type="path", default=T2B_STATE_DIR),
 )
 POLL_SECONDS = 1
 

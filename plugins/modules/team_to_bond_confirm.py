@@ -57,12 +57,12 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import T2B_STATE_DIR
 
 
 def main():
     module = AnsibleModule(argument_spec=dict(txid=dict(type="str", required=True),
-                                              state_dir=dict(type="path",
-                                                             default="/var/lib/hostnet-dockerhost/team_to_bond")),
+                                              state_dir=dict(type="path", default=T2B_STATE_DIR)),
                            supports_check_mode=True)
     txid = module.params["txid"]
     if not re.match(r"^[0-9A-Za-z-]{1,64}$", txid):

@@ -23,13 +23,14 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Persistence,
     Unsupported,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, FILE_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
     effective_entries,
     network_file_matches_name,
 )
 
 ETC_NETWORK = "/etc/systemd/network"
-DROPIN_PREFIX = "90-hostnet-dockerhost-"
+DROPIN_PREFIX = FILE_PREFIX
 RELOAD = ["networkctl", "reload"]
 
 
@@ -61,7 +62,7 @@ def netdev_name(unit):
 
 
 class NetworkdBackend(Backend):
-    name = "systemd-networkd"
+    name = BACKEND_NETWORKD
 
     def __init__(self, host, run, etc_dir=ETC_NETWORK):
         super().__init__(host, run)

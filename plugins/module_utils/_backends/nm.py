@@ -34,6 +34,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Persistence,
     Unsupported,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     ACTIVE_FIELDS,
@@ -68,7 +69,7 @@ WIRED_PROFILE_TYPES = frozenset((
 
 
 class NetworkManagerBackend(Backend):
-    name = "NetworkManager"
+    name = BACKEND_NM
 
     def __init__(self, host, run, which=shutil.which, read_text=read_text_or_none):
         super().__init__(host, run)

@@ -40,6 +40,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files im
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import container_traffic_interfaces
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     EDITABLE_PREFIX,
@@ -122,7 +123,7 @@ def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_
     planned = {}  # drop-in path -> FileEdit, one per .network however many targets it matches
     for name in names:
         link = state.links[name]
-        target = Target(name=name, backend="sysctl.d", forwarding_before=link.forwarding_ipv4,
+        target = Target(name=name, backend=BACKEND_SYSCTL_D, forwarding_before=link.forwarding_ipv4,
                         ipv6_forwarding_before=link.forwarding_ipv6 if desired.ipv6 else None,
                         management=name in plan.management_interfaces)
         plan.targets.append(target)
@@ -269,7 +270,7 @@ def _plan_conf_conflicts(plan, state, desired, families, paths, read_text):
         if conflict["resolvable"] and desired.fix_conflicts:
             reset_keys.append(conflict["key"])
         elif not conflict["resolved"]:
-            unmanaged = [t.name for t in plan.active_targets() if t.backend == "sysctl.d"]
+            unmanaged = [t.name for t in plan.active_targets() if t.backend == BACKEND_SYSCTL_D]
             plan.warnings.append(
                 "%s line %d sets [Network] %s=%s: every start of systemd-networkd sets the global forwarding "
                 "sysctl to 0, which the kernel copies to every interface; links with their own %s=yes (the "

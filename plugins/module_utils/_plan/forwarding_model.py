@@ -13,11 +13,12 @@ from typing import List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import DROPIN_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import FILE_PREFIX
 
 
 MODULE = "networkd_forwarding"
-SYSCTL_FILE = "/etc/sysctl.d/90-hostnet-dockerhost-forwarding.conf"
-NETWORKD_CONF_DROPIN = "/etc/systemd/networkd.conf.d/90-hostnet-dockerhost-forwarding.conf"
+SYSCTL_FILE = "/etc/sysctl.d/" + FILE_PREFIX + "forwarding.conf"
+NETWORKD_CONF_DROPIN = "/etc/systemd/networkd.conf.d/" + FILE_PREFIX + "forwarding.conf"
 OWN_DROPIN_NAME = DROPIN_PREFIX + "forwarding.conf"
 PROC_SYS = "/proc/sys"
 RELOAD = ["networkctl", "reload"]
@@ -74,7 +75,7 @@ class RuntimeEdit:
 @dataclass
 class Target:
     name: str
-    backend: str  # "systemd-networkd" or "sysctl.d"
+    backend: str  # BACKEND_NETWORKD or BACKEND_SYSCTL_D
     settings: List[str] = field(default_factory=list)  # the lines written: "IPv4Forwarding=yes", "net... = 1"
     network_file: Optional[str] = None
     dropin: Optional[str] = None

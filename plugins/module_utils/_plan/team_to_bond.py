@@ -43,6 +43,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, BACKEND_NM, T2B_UNIT_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import (
     MigrationRefused,
     apply_override,
@@ -200,7 +201,7 @@ def _plan_networkd(facts, plan, txid):
     if not facts.teamd_unit:
         plan.problems.append("no teamd@ unit runs %s: nothing would bring it back on boot, so it cannot be "
                              "migrated safely" % facts.name)
-    prefix = "/etc/systemd/network/10-hostnet-%s" % plan.bond
+    prefix = "/etc/systemd/network/%s%s" % (T2B_UNIT_PREFIX, plan.bond)
     plan.files.append({"path": prefix + ".netdev", "mode": 0o644,
                        "content": render_networkd_netdev(plan.bond, plan.options, plan.mac, plan.mtu, header)})
     if facts.network_text is not None:
@@ -285,9 +286,9 @@ def plan_migration(teams, bond_names=None, overrides=None, txid="TXID", existing
             plan.problems.append("primary %s is not a port of %s" % (plan.options["primary"], facts.name))
         if plan.problems and facts.backend is None:
             pass
-        if facts.backend == "networkd" and bond:
+        if facts.backend == BACKEND_NETWORKD and bond:
             _plan_networkd(facts, plan, txid)
-        elif facts.backend == "nm" and bond:
+        elif facts.backend == BACKEND_NM and bond:
             _plan_nm(facts, plan)
         elif facts.backend is None:
             plan.problems.append("%s is managed neither by a NetworkManager team profile nor by a teamd@ unit "

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import matched_names, parse_unit_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
@@ -37,7 +38,7 @@ class TeamFacts:
     mac: Optional[str] = None
     mtu: Optional[int] = None
     master: Optional[str] = None
-    backend: Optional[str] = None  # "nm" | "networkd" | None (nobody persists it)
+    backend: Optional[str] = None  # BACKEND_NM | BACKEND_NETWORKD | None (nobody persists it)
     # NetworkManager
     nm_profile: Optional[str] = None
     nm_port_profiles: List[str] = field(default_factory=list)
@@ -84,7 +85,7 @@ def _discover_nm(run, facts, profiles):
     if not team_profiles:
         return False
     team = team_profiles[0]
-    facts.backend = "nm"
+    facts.backend = BACKEND_NM
     facts.nm_profile = team["name"]
     facts.nm_settings = nm_settings_to_copy(_nm_fields(run, team["name"], NM_COPIED_SETTINGS))
     for profile in profiles:
@@ -105,7 +106,7 @@ def _discover_networkd(run, facts, host_state, read_text, list_network_files):
     values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if rc == 0 else {}
     if values.get("LoadState") != "loaded" or values.get("ActiveState") != "active":
         return False
-    facts.backend = "networkd"
+    facts.backend = BACKEND_NETWORKD
     facts.teamd_unit = unit
     facts.teamd_unit_enabled = values.get("UnitFileState") == "enabled"
     match = re.search(r"(?:-f|--config-file)[ =](\S+)", values.get("ExecStart", ""))

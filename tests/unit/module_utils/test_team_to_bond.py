@@ -350,7 +350,7 @@ def test_override_with_unknown_mode_names_the_input():
 
 def nm_team(**kw):
     facts = TeamFacts(name="team0", config=json.loads(LACP_1.replace("eth1", "eno0").replace("eth2", "eno1")),
-                      ports=["eno0", "eno1"], mac="52:54:00:aa:bb:cc", mtu=1500, master="br0", backend="nm",
+                      ports=["eno0", "eno1"], mac="52:54:00:aa:bb:cc", mtu=1500, master="br0", backend="NetworkManager",
                       nm_profile="team0", nm_port_profiles=["team0-eno0", "team0-eno1"],
                       nm_settings={"connection.master": "br0", "connection.slave-type": "bridge"})
     for key, value in kw.items():
@@ -361,7 +361,7 @@ def nm_team(**kw):
 def nd_team(**kw):
     facts = TeamFacts(name="agg7", config=json.loads(ACTIVEBACKUP_ETHTOOL_1.replace("eth1", "lan0")
                                                      .replace("eth2", "lan1")),
-                      ports=["lan0", "lan1"], mac="02:00:00:00:07:07", mtu=9000, master="brx", backend="networkd",
+                      ports=["lan0", "lan1"], mac="02:00:00:00:07:07", mtu=9000, master="brx", backend="systemd-networkd",
                       teamd_unit="teamd@agg7.service", teamd_unit_enabled=True,
                       teamd_config_path="/etc/teamd/agg7.conf", network_file="/etc/systemd/network/30-agg7.network",
                       network_text="[Match]\nName=agg7\n\n[Network]\nBridge=brx\nVLAN=agg7.10\n",
