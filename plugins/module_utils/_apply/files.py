@@ -20,6 +20,7 @@ from typing import Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
+
 @dataclass
 class FileEdit:
     path: str

@@ -27,6 +27,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files im
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
+
 @dataclass
 class CommandEdit:
     """A change made through a backend's own tool (nmcli), with the value before and after."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 __metaclass__ = type
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import matched_names, parse_unit_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     parse_settings,
@@ -148,3 +150,36 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
             _discover_networkd(run, facts, host_state, read_text, list_network_files)
         teams.append(facts)
     return teams
+
+
+# --------------------------------------------------------------------------------------------------------
+# Beside the teams: the files discover_teams reads, and the gateways the migrated bond must reach
+
+
+def read_text(path):
+    """A file's text, None when it cannot be read (a .network that vanished meanwhile)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def administrator_network_files(directory=NETWORKD_UNIT_DIRS[0]):
+    """The .network files in /etc/systemd/network: the only place an administrator's files are edited."""
+    names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+    return [os.path.join(directory, name) for name in names if name.endswith(".network")]
+
+
+def read_default_gateways(run, names):
+    """The IPv4 gateways of default routes through any of ``names`` (``ip -j -4 route show default``)."""
+    rc, out, _err = run(["ip", "-j", "-4", "route", "show", "default"])
+    if rc != 0:
+        return []
+    try:
+        routes = json.loads(out or "[]")
+    except ValueError:
+        return []
+    if not isinstance(routes, list):
+        return []
+    return sorted({r["gateway"] for r in routes if isinstance(r, dict) and r.get("dev") in names and r.get("gateway")})

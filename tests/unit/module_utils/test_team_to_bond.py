@@ -519,10 +519,10 @@ def test_split_terse_unescapes_a_team_profile_line():
 
 def test_nm_settings_copied_only_when_set_and_no_ip_on_bridge_ports():
     values = parse_settings("connection.master:br0\nconnection.slave-type:bridge\nipv4.method:disabled\n"
-                             "ipv4.addresses:\nipv4.gateway:--\n")
+                            "ipv4.addresses:\nipv4.gateway:--\n")
     assert nm_settings_to_copy(values) == {"connection.master": "br0", "connection.slave-type": "bridge"}
     values = parse_settings("connection.master:\nipv4.method:manual\nipv4.addresses:192.0.2.5/24\n"
-                             "ipv4.gateway:192.0.2.1\n")
+                            "ipv4.gateway:192.0.2.1\n")
     assert nm_settings_to_copy(values) == {"ipv4.method": "manual", "ipv4.addresses": "192.0.2.5/24",
                                            "ipv4.gateway": "192.0.2.1"}
 
