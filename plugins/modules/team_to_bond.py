@@ -76,17 +76,12 @@ options:
     description: Seconds the bond may take to run as planned and reach the probe targets.
     type: int
     default: 60
-  state_dir:
-    description:
-      - Where transactions keep their plan, snapshot, state and log; the boot guard rolls back the unconfirmed
-        transactions of every state directory in use.
-      - An absolute path without whitespace, quotes, C(\\), C(%), C($) or C(;) (it is named in a systemd unit).
-    type: path
-    default: /var/lib/hostnet-dockerhost/team_to_bond
 notes:
   - Restoring makes each snapshot directory (C(/etc/systemd/network) and the teamd configuration directory, or
     C(/etc/NetworkManager/system-connections)) hold exactly what it held; edits made there by others during
     the transaction window are undone too.
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce.t2b_state_dir
 """
 
 EXAMPLES = r"""
@@ -144,17 +139,17 @@ probe_targets:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.team_to_bond import enforce_team_to_bond
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import T2B_STATE_DIR
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, t2b_state_dir_option
 
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC = argument_spec(
+    t2b_state_dir_option(),
     teams=dict(type="list", elements="str", default=[]),
     bond_names=dict(type="dict", default={}),
     overrides=dict(type="dict", default={}),
     probe_targets=dict(type="list", elements="str", default=[]),
     timeout=dict(type="int", default=180),
     settle_timeout=dict(type="int", default=60),
-    state_dir=dict(type="path", default=T2B_STATE_DIR),
 )
 
 

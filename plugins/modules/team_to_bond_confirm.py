@@ -32,10 +32,8 @@ options:
     description: The transaction id M(hostnet.dockerhost.team_to_bond) returned.
     type: str
     required: true
-  state_dir:
-    description: As given to M(hostnet.dockerhost.team_to_bond).
-    type: path
-    default: /var/lib/hostnet-dockerhost/team_to_bond
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce.t2b_state_dir
 """
 
 EXAMPLES = r"""
@@ -57,13 +55,13 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import T2B_STATE_DIR
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, t2b_state_dir_option
+
+ARGUMENT_SPEC = argument_spec(t2b_state_dir_option(), txid=dict(type="str", required=True))
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(txid=dict(type="str", required=True),
-                                              state_dir=dict(type="path", default=T2B_STATE_DIR)),
-                           supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     txid = module.params["txid"]
     if not re.match(r"^[0-9A-Za-z-]{1,64}$", txid):
         module.fail_json(msg="txid: %r is not a transaction id" % txid)

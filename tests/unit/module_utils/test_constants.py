@@ -10,6 +10,7 @@ import os
 
 import yaml
 
+from ansible_collections.hostnet.dockerhost.plugins.doc_fragments import enforce as enforce_fragment
 from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
 from ansible_collections.hostnet.dockerhost.plugins.module_utils import _constants as C
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import ledger, t2b_txn
@@ -54,9 +55,11 @@ def test_file_prefixes_and_state_dirs():
     assert os.path.basename(forwarding_model.NETWORKD_CONF_DROPIN).startswith(C.FILE_PREFIX)
     assert ledger.LEDGER_DIR == C.STATE_DIR
     assert t2b_txn.DEFAULT_STATE_DIR == C.T2B_STATE_DIR  # the host-side script's own copy
+    fragment = yaml.safe_load(enforce_fragment.ModuleDocFragment.T2B_STATE_DIR)
+    assert fragment["options"]["state_dir"]["default"] == C.T2B_STATE_DIR
     for module in (team_to_bond, team_to_bond_confirm):
         doc = yaml.safe_load(module.DOCUMENTATION)
-        assert doc["options"]["state_dir"]["default"] == C.T2B_STATE_DIR
-    assert team_to_bond.ARGUMENT_SPEC["state_dir"]["default"] == C.T2B_STATE_DIR
+        assert "hostnet.dockerhost.enforce.t2b_state_dir" in doc["extends_documentation_fragment"]
+        assert module.ARGUMENT_SPEC["state_dir"]["default"] == C.T2B_STATE_DIR
     with open(os.path.join(REPO, "roles", "team_to_bond", "defaults", "main.yml"), encoding="utf-8") as handle:
         assert yaml.safe_load(handle)["team_to_bond_state_dir"] == C.T2B_STATE_DIR
