@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -127,3 +128,33 @@ def enforce_team_to_bond(module):
             txid, state.get("state", "without a state"), state.get("reason") or state.get("error") or "see %s/log.txt"
             % os.path.join(params["state_dir"], txid)), **result)
     return result
+
+
+TXID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+
+
+def confirm_team_to_bond(module):
+    """team_to_bond_confirm: stop the rollback timer and make the migration final (t2b_txn.confirm)."""
+    txid, state_dir = module.params["txid"], module.params["state_dir"]
+    if not TXID.match(txid):
+        raise InvalidInput("txid: %r is not a transaction id" % txid, option="txid")
+    directory = os.path.join(state_dir, txid)
+    state_file = os.path.join(directory, "state.json")
+    state = _t2b_txn.read_json(state_file)
+    if not isinstance(state, dict):
+        raise InvalidInput("txid: no transaction %s in %s" % (txid, state_dir), option="txid")
+    if state.get("state") == "confirmed":
+        return dict(changed=False, transaction=state)
+    if state.get("state") != "applied":
+        raise HostnetError("transaction %s is %s (%s); it cannot be confirmed"
+                           % (txid, state.get("state"), state.get("reason", "")), transaction=state)
+    if module.check_mode:
+        return dict(changed=True, transaction=state)
+    try:
+        ok, message = _t2b_txn.confirm(directory)
+    except OSError as exc:
+        ok, message = False, "confirming failed at %s: %s" % (exc.filename or directory, exc.strerror or exc)
+    state = _t2b_txn.read_json(state_file)
+    if not ok:
+        raise HostnetError(message, changed=(state or {}).get("state") == "confirmed", transaction=state)
+    return dict(changed=True, transaction=state)

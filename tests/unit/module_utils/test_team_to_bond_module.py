@@ -275,3 +275,67 @@ def test_module_reports_a_rolled_back_transaction(monkeypatch, capsys, tmp_path)
     assert result["failed"] is True
     assert result["msg"].endswith("ended rolled_back: probe failed")
     assert result["txid"]
+
+
+# --------------------------------------------------------------------------------------------------------
+# team_to_bond_confirm
+
+
+def run_confirm(capsys, args):
+    from ansible_collections.hostnet.dockerhost.plugins.modules import team_to_bond_confirm
+
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            team_to_bond_confirm.main()
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    return json.loads(out)
+
+
+def _txdir(tmp_path, state):
+    directory = tmp_path / "tx-1"
+    directory.mkdir()
+    (directory / "state.json").write_text(json.dumps(state))
+    (directory / "plan.json").write_text(json.dumps({"txid": "tx-1", "commit": []}))
+    return directory
+
+
+def test_confirm_refuses_a_bad_txid_and_an_unknown_one(capsys, tmp_path):
+    assert run_confirm(capsys, {"txid": "../x", "state_dir": str(tmp_path)})["msg"] == "txid: '../x' is not a transaction id"
+    result = run_confirm(capsys, {"txid": "tx-9", "state_dir": str(tmp_path)})
+    assert result["failed"] is True and result["msg"] == "txid: no transaction tx-9 in %s" % tmp_path
+
+
+def test_confirm_a_rolled_back_transaction_fails_and_says_why(capsys, tmp_path):
+    _txdir(tmp_path, {"state": "rolled_back", "reason": "probe failed"})
+    result = run_confirm(capsys, {"txid": "tx-1", "state_dir": str(tmp_path)})
+    assert result["msg"] == "transaction tx-1 is rolled_back (probe failed); it cannot be confirmed"
+
+
+def test_confirm_in_check_mode_and_twice(capsys, tmp_path, monkeypatch):
+    _txdir(tmp_path, {"state": "applied"})
+    result = run_confirm(capsys, {"txid": "tx-1", "state_dir": str(tmp_path), "_ansible_check_mode": True})
+    assert result["changed"] is True and result["transaction"] == {"state": "applied"}
+
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn
+
+    def confirm(directory):
+        with open(os.path.join(directory, "state.json"), "w", encoding="utf-8") as out:
+            json.dump({"state": "confirmed"}, out)
+        return True, "confirmed"
+
+    monkeypatch.setattr(t2b_txn, "confirm", confirm)
+    assert run_confirm(capsys, {"txid": "tx-1", "state_dir": str(tmp_path)})["changed"] is True
+    assert run_confirm(capsys, {"txid": "tx-1", "state_dir": str(tmp_path)})["changed"] is False
+
+
+def test_confirm_os_error_is_a_clear_failure(capsys, tmp_path, monkeypatch):
+    _txdir(tmp_path, {"state": "applied"})
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn
+
+    def confirm(directory):
+        raise PermissionError(13, "Permission denied", "/etc/systemd/network/30-team0.network")
+
+    monkeypatch.setattr(t2b_txn, "confirm", confirm)
+    result = run_confirm(capsys, {"txid": "tx-1", "state_dir": str(tmp_path)})
+    assert result["msg"] == "confirming failed at /etc/systemd/network/30-team0.network: Permission denied"
