@@ -20,7 +20,7 @@ import uuid
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput, MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
     plan_migration,
     transaction_document,
@@ -29,7 +29,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_b
     select_teams,
     validate_params,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import (
     administrator_network_files,

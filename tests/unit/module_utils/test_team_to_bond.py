@@ -12,16 +12,17 @@ import os
 import pytest
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
-    nm_bond_options,
     plan_migration,
-    render_networkd_netdev,
-    retarget_network_text,
     transaction_document,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import (
+    nm_bond_options,
+    render_networkd_netdev,
+    retarget_network_text,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import (
-    MigrationRefused,
     apply_override,
     translate_team_config,
     tx_hash_to_policy,
@@ -489,14 +490,15 @@ def test_nm_transaction_has_nothing_to_recreate():
 
 def test_retarget_keeps_everything_but_the_match():
     text = "[Match]\nName=team0\n\n[Network]\nAddress=192.0.2.5/24\n\n[Route]\nGateway=192.0.2.1\n"
-    out = retarget_network_text(text, "team0", "bond0")
+    out = retarget_network_text(text, "bond0")
     assert out == text.replace("Name=team0", "Name=bond0")
 
 
 def test_retarget_refuses_a_network_that_does_not_match_by_name():
-    with pytest.raises(MigrationRefused, match="does not match by Name="):
-        retarget_network_text("[Match]\nMACAddress=02:00:00:00:00:01\n\n[Network]\nDHCP=yes\n", "team0", "bond0")
-    out = retarget_network_text("[Match]\nOriginalName=team0\n", "team0", "bond0")
+    assert retarget_network_text("[Match]\nMACAddress=02:00:00:00:00:01\n\n[Network]\nDHCP=yes\n", "bond0") is None
+    with pytest.raises(MigrationRefused, match="agg7: its .network does not match by Name=; cannot retarget it to bond7"):
+        plan_migration([nd_team(network_text="[Match]\nMACAddress=02:00:00:00:00:01\n")], {"agg7": "bond7"})
+    out = retarget_network_text("[Match]\nOriginalName=team0\n", "bond0")
     assert out == "[Match]\nName=bond0\n"
 
 

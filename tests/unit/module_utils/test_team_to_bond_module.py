@@ -15,12 +15,11 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import team_to_bond as _apply_t2b
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import T2B_STATE_DIR
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond_input import (
     select_teams,
     validate_params,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read import teams as _teams
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts
 from ansible_collections.hostnet.dockerhost.plugins.modules import team_to_bond as module_t2b
