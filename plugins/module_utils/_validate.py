@@ -59,6 +59,19 @@ def validate_interface_names(option, names):
     return names
 
 
+def validate_choices(option, values, valid):
+    """Raise InvalidInput when a value of list option ``option`` is not one of ``valid``."""
+    values = list(values or [])
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise InvalidInput(
+            "%s: unknown value(s) %s; valid values are: %s"
+            % (option, ", ".join(repr(v) for v in unknown), ", ".join(sorted(valid))),
+            option=option,
+        )
+    return values
+
+
 def validate_known_interfaces(option, names, known):
     """Raise InvalidInput when ``names`` mentions interfaces the host does not have."""
     unknown = [n for n in names if n not in known]

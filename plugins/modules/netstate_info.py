@@ -20,7 +20,13 @@ description:
     balance-tlb and balance-alb the kernel makes only the active slave promiscuous, so a backup slave is
     C(info) unless O(strict=true).
   - C(bridge_mac) - bridges whose MAC is inherited from the lowest port MAC (not set), with the MAC they
-    would flip to when that port leaves. C(error) when the lowest port is a veth (container churn).
+    would flip to when that port leaves. C(error) when the lowest port is a veth (container churn); a
+    C(warning) for an unpinned bridge with no ports yet (it will take its first port's MAC). The remediation
+    pins the MAC that M(hostnet.dockerhost.bridge_mac) pins by default - the current one, so the gateway MAC
+    the neighbours know does not change.
+  - Docker's bridges are those the running engine names over its API socket (C(/run/docker.sock), two
+    read-only GET requests - so also networks made with C(-o com.docker.network.bridge.name=NAME)), plus
+    C(docker0), C(br-<12 hex>) and daemon.json's C(bridge) by name when the engine does not answer.
   - C(forwarding) - IPv4 forwarding off on an interface that carries container traffic (Docker bridges, bridges
     with veth ports, default-route uplinks) while the host forwards; global forwarding off on a Docker host.
     IPv6 is routed by C(net.ipv6.conf.all.forwarding) alone, so a per-interface IPv6 value is not reported.
@@ -47,7 +53,8 @@ attributes:
 options:
   checks:
     description:
-      - Which checks to run.
+      - Which checks to run. A check named twice runs once.
+      - An empty list is an error - it would audit nothing and report the host compliant.
     type: list
     elements: str
     choices: [promisc, bridge_mac, forwarding, networkd, capture]
@@ -55,16 +62,26 @@ options:
   include:
     description:
       - Report only findings about these interfaces (host-wide findings are always reported).
-      - Every name must exist on the host.
+      - Every name must exist on the host (see O(unknown_interfaces)), and may not be in O(exclude) too.
     type: list
     elements: str
     default: []
   exclude:
     description:
-      - Do not report findings about these interfaces. Every name must exist on the host.
+      - Do not report findings about these interfaces. Every name must exist on the host (see
+        O(unknown_interfaces)), and may not be in O(include) too.
     type: list
     elements: str
     default: []
+  unknown_interfaces:
+    description:
+      - What a name in O(include) or O(exclude) that the host does not have does.
+      - V(fail) - the module fails naming it and the interfaces present (a single host, a typo).
+      - V(warn) - the audit runs, the name is listed in RV(unknown_interfaces) and RV(audit_warnings) (a
+        fleet, where not every host has C(docker0)); an O(include) name the host lacks matches nothing.
+    type: str
+    choices: [fail, warn]
+    default: fail
   strict:
     description:
       - Treat every port of a bridged bond as required to be promiscuous, also the backup slaves of
@@ -73,9 +90,12 @@ options:
     default: false
   return_state:
     description:
-      - Return the read model in RV(state). Set to V(false) on very large hosts when only findings are needed.
+      - Also return the whole read model in RV(state) (about 0.5 kB per link, 1 MB at 2000 links).
+      - The default result holds what a person or a filter needs - RV(findings), RV(summary), RV(compliant),
+        RV(audited) (what was looked at) - so that an audit costs about what C(ansible -m ping) costs and a fleet
+        run keeps the controller small. Ask for the state when debugging or feeding your own tooling.
     type: bool
-    default: true
+    default: false
 notes:
   - A bridge port has a promiscuity count of at least 1 while C(ip link) shows no PROMISC flag; that flag
     is only the administrative request. RV(state.links) shows all three views and C(effective_promisc).
@@ -144,6 +164,34 @@ findings:
     why:
       description: One sentence on why it matters.
       type: str
+checks:
+  description: The checks that ran (each once, in the order asked).
+  returned: always
+  type: list
+  elements: str
+audited:
+  description: What the audit looked at, so that "no findings" on a Docker host differs from a host with nothing to audit.
+  returned: always
+  type: dict
+  sample:
+    links: 131
+    bridges: 3
+    bonds: 1
+    teams: 0
+    docker: {present: true, running: true, version: "20.10.24+dfsg1", bridges: 2}
+    networkd: {running: true, version: 252}
+    nothing_to_audit: false
+    description: "read 131 links: 3 bridges, 1 bond, Docker 20.10.24 with 2 bridges, systemd-networkd 252 running"
+unknown_interfaces:
+  description: Per option (C(include), C(exclude)), the names the host does not have (with O(unknown_interfaces=warn)).
+  returned: always
+  type: dict
+  sample: {exclude: [docker0]}
+audit_warnings:
+  description: Sentences about the request worth a person's attention (the unknown names), also shown as warnings.
+  returned: always
+  type: list
+  elements: str
 state:
   description: The read model of the host.
   returned: when O(return_state=true)
@@ -180,54 +228,31 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
-    CHECKS,
-    audit,
-    is_compliant,
-    summarize,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import require_pyroute2
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
-    validate_interface_names,
-    validate_known_interfaces,
-)
 
 ARGUMENT_SPEC = dict(
     checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
     include=dict(type="list", elements="str", default=[]),
     exclude=dict(type="list", elements="str", default=[]),
+    unknown_interfaces=dict(type="str", choices=list(UNKNOWN_INTERFACES), default="fail"),
     strict=dict(type="bool", default=False),
-    return_state=dict(type="bool", default=True),
+    return_state=dict(type="bool", default=False),
 )
-
-
-def run(params):
-    include = validate_interface_names("include", params["include"])
-    exclude = validate_interface_names("exclude", params["exclude"])
-    state = read_host_state(read_teams="promisc" in params["checks"] or params["return_state"])
-    validate_known_interfaces("include", include, state.links)
-    validate_known_interfaces("exclude", exclude, state.links)
-    findings = audit(state, checks=params["checks"], strict=params["strict"], include=include, exclude=exclude)
-    result = dict(
-        changed=False,
-        compliant=is_compliant(findings),
-        summary=summarize(findings),
-        findings=[f.to_dict() for f in findings],
-    )
-    if params["return_state"]:
-        result["state"] = state.to_dict()
-    return result
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_pyroute2(module)
     try:
-        module.exit_json(**run(module.params))
+        result = audit_host(module.params)
     except HostnetError as exc:
         module.fail_json(**exc.to_fail_kwargs())
+    for warning in result["audit_warnings"]:
+        module.warn(warning)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,11 @@ class Netns:
         subprocess.run(["ip", "netns", "del", self.name], check=False, stderr=subprocess.DEVNULL)
 
     def audit(self, check_mode=True, wrap=None, **options):
-        """Run netstate_info in this namespace through ansible-playbook; return the registered result."""
+        """Run netstate_info in this namespace through ansible-playbook; return the registered result.
+
+        With the read model (return_state) unless a test says otherwise: most tests compare it with the kernel.
+        """
+        options.setdefault("return_state", True)
         return self.module("netstate_info", check_mode=check_mode, wrap=wrap, **options)
 
     def module(self, name, check_mode=False, wrap=None, **options):

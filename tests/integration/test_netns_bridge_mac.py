@@ -32,7 +32,8 @@ def test_check_mode_then_pin_then_idempotent_then_100_cycles_of_lower_macs(netns
     etc, wrap = private_etc(tmp_path)
     before = tree_digest(etc)
 
-    planned = netns.module("bridge_mac", check_mode=True, wrap=wrap, bridge="brpin")
+    # policy=uplink: take the uplink's MAC on purpose (auto would keep the veth's, the gateway MAC in use).
+    planned = netns.module("bridge_mac", check_mode=True, wrap=wrap, bridge="brpin", policy="uplink")
     assert not planned.get("failed"), planned
     assert planned["changed"] is True and planned["mac"] == UPLINK_MAC and planned["source"] == "uplink"
     assert planned["backend"] == "fallback"
@@ -40,7 +41,7 @@ def test_check_mode_then_pin_then_idempotent_then_100_cycles_of_lower_macs(netns
     assert netns.read("/sys/class/net/brpin/addr_assign_type") != "3"
     assert tree_digest(etc) == before
 
-    applied = netns.module("bridge_mac", wrap=wrap, bridge="brpin")
+    applied = netns.module("bridge_mac", wrap=wrap, bridge="brpin", policy="uplink")
     assert not applied.get("failed"), applied
     assert applied["changed"] is True and applied["mac_changed"] is True
     assert any("ARP" in w for w in applied.get("warnings", []))

@@ -17,7 +17,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
     choose_bridge_mac,
-    read_machine_id,
     the_bridge,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
@@ -33,7 +32,7 @@ def enforce_bridge_mac(module):
     if params["mac"]:
         validate_mac("mac", params["mac"])
     if present:
-        mac, source = choose_bridge_mac(state, bridge, params["mac"], params["policy"], read_machine_id())
+        mac, source = choose_bridge_mac(state, bridge, params["mac"], params["policy"], state.machine_id)
     else:
         mac, source = bridge.mac, "unpinned"
     runtime_changed = present and (bridge.mac != mac or not bridge.mac_is_set)

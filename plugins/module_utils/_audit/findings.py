@@ -19,6 +19,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants impo
     SEVERITIES,
     SEVERITY_RANK,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import choose_bridge_mac, ports_by_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BOND_MODES_PROMISC_ACTIVE_ONLY,
     NET_ADDR_SET,
@@ -100,29 +102,24 @@ def lag_port_promisc_findings(state, strict=False):
 # bridge_mac
 
 
-def ports_by_mac(state, bridge):
-    """The bridge's ports with a MAC, lowest first: the kernel compares MACs bytewise (memcmp)."""
-    ports = [state.links[name] for name in bridge.ports if state.links[name].mac]
-    return sorted(ports, key=lambda link: bytes.fromhex(link.mac.replace(":", "")))
-
-
-def stable_mac_for(state, bridge):
-    """The MAC a bridge should keep: its current one unless it came from a veth, then a non-veth port's."""
-    ports = ports_by_mac(state, bridge)
-    holder = next((p for p in ports if p.mac == bridge.mac), None)
-    if holder is None or holder.kind != "veth":
-        return bridge.mac
-    uplink = next((p for p in ports if p.kind != "veth"), None)
-    return uplink.mac if uplink else bridge.mac
-
-
 def bridge_mac_findings(state):
+    """Bridges with no MAC of their own (addr_assign_type not 3): they take their lowest port's MAC."""
     findings = []
     for bridge in state.bridges():
         if bridge.mac_is_set:
             continue
         ports = ports_by_mac(state, bridge)
+        remediation = _pin_command(state, bridge)
         if not ports:
+            findings.append(Finding(
+                "bridge_mac_inherited", "bridge_mac", "warning", bridge.name,
+                {"mac": bridge.mac, "addr_assign_type": bridge.addr_assign_type, "ports": len(bridge.ports)},
+                {"addr_assign_type": NET_ADDR_SET},
+                remediation,
+                "%s has no port with a MAC address yet and no MAC of its own, so it will take the MAC of the first "
+                "port that joins "
+                "(a container veth's random MAC, for a container network) and change again as ports come and "
+                "go; pin it before containers use it as their gateway." % bridge.name))
             continue
         lowest = ports[0]
         flips_to = ports[1].mac if len(ports) > 1 else ZERO_MAC
@@ -138,14 +135,26 @@ def bridge_mac_findings(state):
                 "mac_if_lowest_port_leaves": flips_to,
             },
             {"addr_assign_type": NET_ADDR_SET},
-            "ip link set dev %s address %s  # persist with hostnet.dockerhost.bridge_mac"
-            % (bridge.name, stable_mac_for(state, bridge)),
+            remediation,
             "%s has no MAC of its own, so it takes the lowest MAC of its ports (now %s of %s) and changes to %s "
             "when that port leaves; neighbours keep the old MAC in their ARP caches and traffic to the gateway "
             "is lost%s." % (bridge.name, lowest.mac, lowest.name, flips_to,
                             " - here a container veth, so every container start or stop can flip it" if churny
                             else "")))
     return findings
+
+
+def _pin_command(state, bridge):
+    """The command that pins what hostnet.dockerhost.bridge_mac pins by default (one rule: choose_bridge_mac)."""
+    try:
+        mac, source = choose_bridge_mac(state, bridge, machine_id=state.machine_id)
+    except InvalidInput:
+        return ("ip link set dev %s address <a unicast, locally administered MAC such as 02:xx:xx:xx:xx:xx>  "
+                "# no MAC to keep and no /etc/machine-id to derive one; persist with hostnet.dockerhost.bridge_mac "
+                "mac=..." % bridge.name)
+    how = {"kept": "keeps the current MAC", "uplink": "takes the uplink's MAC",
+           "derived": "a MAC derived from /etc/machine-id"}[source]
+    return "ip link set dev %s address %s  # %s; persist with hostnet.dockerhost.bridge_mac" % (bridge.name, mac, how)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -359,4 +368,4 @@ def is_compliant(findings):
 
 
 __all__ = ["CHECKS", "SEVERITIES", "FINDING_IDS", "Finding", "audit", "summarize", "is_compliant",
-           "stable_mac_for", "container_traffic_interfaces"]
+           "container_traffic_interfaces"]

@@ -19,17 +19,15 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import ports_by_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import LAG_KINDS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import LAG_KINDS, MACHINE_ID
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
     validate_interface_names,
     validate_known_interfaces,
+    mac_problem,
     validate_mac,
 )
 
-
-MACHINE_ID = "/etc/machine-id"
 POLICIES = ("auto", "uplink", "derived")
 # Which ports count as the uplink, best first: a LAG, then a NIC, then anything that is not a container veth.
 _UPLINK_RANK = {kind: 0 for kind in LAG_KINDS}
@@ -49,16 +47,25 @@ def uplink_port(state, bridge):
     return candidates[0] if candidates else None
 
 
+def ports_by_mac(state, bridge):
+    """The bridge's ports with a MAC, lowest first: the kernel compares MACs bytewise (memcmp)."""
+    ports = [state.links[name] for name in bridge.ports if state.links[name].mac]
+    return sorted(ports, key=lambda link: bytes.fromhex(link.mac.replace(":", "")))
+
+
 def choose_bridge_mac(state, bridge, mac=None, policy="auto", machine_id=None):
-    """(mac, source): source is explicit, kept, uplink or derived."""
+    """(mac, source) to pin: the one rule that the bridge_mac finding's remediation and the module share.
+
+    source is explicit (``mac`` given), kept, uplink or derived. ``auto`` is the least disruptive choice:
+    the gateway MAC the neighbours know does not change - the bridge keeps its current MAC, whichever port
+    it came from. Only a bridge with no usable MAC (00:00:00:00:00:00, as after its last port left) gets
+    its uplink's MAC, else one derived from the machine id. ``uplink`` and ``derived`` change the MAC on
+    purpose (the neighbours must learn it).
+    """
     if mac:
         return validate_mac("mac", mac), "explicit"
-    if policy == "auto":
-        if bridge.mac_is_set:
-            return bridge.mac, "kept"
-        holder = next((p for p in ports_by_mac(state, bridge) if p.mac == bridge.mac), None)
-        if holder is not None and holder.kind != "veth":
-            return bridge.mac, "kept"
+    if policy == "auto" and bridge.mac and mac_problem(bridge.mac) is None:
+        return bridge.mac.lower(), "kept"
     if policy in ("auto", "uplink"):
         uplink = uplink_port(state, bridge)
         if uplink is not None:
@@ -71,14 +78,6 @@ def choose_bridge_mac(state, bridge, mac=None, policy="auto", machine_id=None):
         raise InvalidInput("bridge %s needs a derived MAC but %s is missing or empty; give mac explicitly"
                            % (bridge.name, MACHINE_ID), option="mac")
     return derived_mac(machine_id, bridge.name), "derived"
-
-
-def read_machine_id(path=MACHINE_ID):
-    try:
-        with open(path, encoding="ascii") as handle:
-            return handle.read().strip() or None
-    except OSError:
-        return None
 
 
 def the_bridge(state, name):

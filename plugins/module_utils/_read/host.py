@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The read model's entry point: ``read_host_state`` (netlink, sysfs/proc, networkd and docker files)."""
+"""The read model's entry point: ``read_host_state`` (netlink, sysfs/proc, networkd files, Docker, machine-id)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,10 @@ import os
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import run_command
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
-    DOCKER_DAEMON_JSON,
-    DOCKER_DEFAULT_BRIDGE,
-    DOCKER_SOCKETS,
-    DockerState,
     FileProblem,
     HostState,
     IFF_PROMISC,
+    MACHINE_ID,
     NETWORKD_CONF,
     NETWORKD_CONF_DROPIN_DIRS,
     NETWORKD_LINK_STATE_DIR,
@@ -32,6 +29,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
     TeamInfo,
     UnitFile,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker import read_docker
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text as _read_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import PYROUTE2_VERSION, dump_netlink
 
 
@@ -70,18 +69,6 @@ def _read_bool_file(path, problems):
         return None
 
 
-def _read_text(path, problems):
-    """Text of ``path``; None when absent; a FileProblem when present but unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(FileProblem(path, getattr(exc, "strerror", None) or str(exc)))
-        return None
-
-
 def _listdir(path, problems):
     try:
         return sorted(os.listdir(path))
@@ -117,34 +104,6 @@ def parse_systemd_version(text):
         if word.isdigit():
             return int(word)
     return None
-
-
-def read_docker(links, problems, daemon_json=DOCKER_DAEMON_JSON):
-    state = DockerState()
-    text = _read_text(daemon_json, problems)
-    if text is not None:
-        state.daemon_json = daemon_json
-        try:
-            config = json.loads(text) if text.strip() else {}
-            if not isinstance(config, dict):
-                raise ValueError("top level is not a JSON object")
-            bridge = config.get("bridge")
-            if isinstance(bridge, str) and bridge and bridge != "none":
-                state.configured_bridge = bridge
-        except ValueError as exc:
-            problems.append(FileProblem(daemon_json, "not valid JSON: %s" % exc))
-    state.bridges = sorted(name for name, link in links.items() if link.kind == "bridge" and
-                           is_docker_bridge_name(name, state.configured_bridge))
-    state.present = bool(state.bridges or state.daemon_json or any(os.path.exists(p) for p in DOCKER_SOCKETS))
-    return state
-
-
-def is_docker_bridge_name(name, configured_bridge=None):
-    """docker0, a user-defined network's ``br-<12 hex>``, or daemon.json's ``bridge``."""
-    if name == DOCKER_DEFAULT_BRIDGE or (configured_bridge and name == configured_bridge):
-        return True
-    suffix = name[3:]
-    return name.startswith("br-") and len(suffix) == 12 and all(c in "0123456789abcdef" for c in suffix)
 
 
 def _collect_unit_files(dirs, suffix, problems):
@@ -266,8 +225,18 @@ def read_host_state(read_teams=True):
             if link.kind == "team":
                 link.team = TeamInfo(runner=read_team_runner(link.name))
     state.docker = read_docker(links, problems)
+    state.machine_id = read_machine_id()
     for name in state.docker.bridges:
         links[name].docker_bridge = True
     state.networkd = read_networkd(links, problems)
     state.pyroute2_version = PYROUTE2_VERSION
     return state
+
+
+def read_machine_id(path=MACHINE_ID):
+    """The host's /etc/machine-id (the seed of derived bridge MACs), or None when missing or empty."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip() or None
+    except (OSError, ValueError):
+        return None

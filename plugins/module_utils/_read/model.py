@@ -52,6 +52,7 @@ PROC_IPV6_FORWARDING = "/proc/sys/net/ipv6/conf/all/forwarding"
 DOCKER_DAEMON_JSON = "/etc/docker/daemon.json"
 DOCKER_SOCKETS = ("/run/docker.sock", "/var/run/docker.sock")
 DOCKER_DEFAULT_BRIDGE = "docker0"
+MACHINE_ID = "/etc/machine-id"
 NETWORKD_UNIT_DIRS = (
     "/etc/systemd/network",
     "/run/systemd/network",
@@ -171,6 +172,11 @@ class DockerState:
     daemon_json: Optional[str] = None
     configured_bridge: Optional[str] = None
     bridges: List[str] = field(default_factory=list)
+    # What the running engine said over its API socket (None: no socket, or it did not answer).
+    engine_socket: Optional[str] = None
+    engine_version: Optional[str] = None
+    engine_error: Optional[str] = None
+    networks: Optional[Dict[str, str]] = None  # {network name: Linux bridge name}, bridge driver only
 
 
 @dataclass
@@ -184,6 +190,7 @@ class HostState:
     vanished: List[str] = field(default_factory=list)
     file_problems: List[FileProblem] = field(default_factory=list)
     pyroute2_version: Optional[str] = None
+    machine_id: Optional[str] = None
 
     def lags(self):
         return [link for link in self.links.values() if link.kind in LAG_KINDS]

@@ -10,6 +10,7 @@ import copy
 import inspect
 import os
 import re
+import textwrap
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -28,7 +29,14 @@ from ansible_collections.hostnet.dockerhost.plugins.filter.fleet_report import (
     select_findings,
 )
 
-FILTER_NAMES = ("fleet_findings", "select_findings", "fleet_summary", "findings_to_junit", "findings_to_markdown")
+FILTER_NAMES = (
+    "fleet_findings",
+    "select_findings",
+    "fleet_summary",
+    "findings_to_junit",
+    "findings_to_markdown",
+    "fleet_summary_text",
+)
 
 
 def finding(id_, check, severity, interface=None, current=None, expected=None, remediation=None, why=None):
@@ -239,8 +247,10 @@ def test_values_cannot_break_out_of_the_jmespath_literal():
     tricky = "we`ird\\`id\"]"
     findings = [finding(tricky, "promisc", "error"), finding("plain", "promisc", "error")]
     assert [f["id"] for f in select_findings(findings, ids=[tricky])] == [tricky]
-    # an attempt to inject an always-true clause selects nothing instead of everything
-    assert select_findings(findings, ids=["x`]) || `true"]) == []
+    # an id that tries to inject an always-true clause selects only itself instead of everything
+    injection = "x`]) || `true"
+    findings.append(finding(injection, "promisc", "error"))
+    assert [f["id"] for f in select_findings(findings, ids=[injection])] == [injection]
 
 
 class _TaggedStr(str):
@@ -280,13 +290,14 @@ def test_fleet_summary(fleet):
         "compliant_hosts": 2,
         "noncompliant_hosts": ["db1", "web2"],
         "failed_hosts": ["db1"],
+        "changed_hosts": [],
         "by_severity": {"error": 4, "warning": 2, "info": 2},
         "by_check": {"promisc": 2, "bridge_mac": 1, "forwarding": 2, "networkd": 0, "capture": 2, "audit": 1},
         "by_host": {
-            "app1": {"error": 0, "warning": 0, "info": 1, "compliant": True},
-            "cache1": {"error": 0, "warning": 0, "info": 0, "compliant": True},
-            "db1": {"error": 1, "warning": 0, "info": 0, "compliant": False},
-            "web2": {"error": 3, "warning": 2, "info": 1, "compliant": False},
+            "app1": {"error": 0, "warning": 0, "info": 1, "compliant": True, "changes": 0},
+            "cache1": {"error": 0, "warning": 0, "info": 0, "compliant": True, "changes": 0},
+            "db1": {"error": 1, "warning": 0, "info": 0, "compliant": False, "changes": 0},
+            "web2": {"error": 3, "warning": 2, "info": 1, "compliant": False, "changes": 0},
         },
         "worst_severity": "error",
     }
@@ -357,13 +368,19 @@ def test_junit_failure_message_and_body(fleet):
     root = parse_junit(findings_to_junit(fleet))
     promisc = root.find("testsuite[@name='web2']/testcase[@name='promisc']")
     failure = promisc.find("failure")
-    assert failure.get("message") == "2 findings: lag_port_not_promisc"
+    assert failure.get("message") == (
+        "2 findings: lag_port_not_promisc: port eno1 of a bridged bond or team is not promiscuous; "
+        "lag_port_not_promisc: port eno2 of a bridged bond or team is not promiscuous"
+    )
     assert failure.get("type") == "error"
     body = failure.text
     for expected in ("on eno1", "on eno2", "current:     false", "expected:    true", "ip link set dev eno1 promisc on", "because lag_port_not_promisc"):
         assert expected in body
     forwarding = root.find("testsuite[@name='web2']/testcase[@name='forwarding']/failure")
-    assert forwarding.get("message") == "2 findings: interface_forwarding_off, global_forwarding_off"
+    assert forwarding.get("message") == (
+        "2 findings: interface_forwarding_off: IPv4 forwarding is off on br0; "
+        "global_forwarding_off: IPv4 forwarding is off on this Docker host (net.ipv4.ip_forward=0)"
+    )
     assert "(host-wide)" in forwarding.text
 
 
@@ -444,66 +461,95 @@ def tables(markdown):
     return found
 
 
+def sections(markdown, level=2):
+    """{heading: body} of the sections at ``level``."""
+    marker = "#" * level + " "
+    parts = re.split(r"^%s" % re.escape(marker), markdown, flags=re.M)[1:]
+    return {part.split("\n", 1)[0]: part.split("\n", 1)[1] for part in parts}
+
+
 def test_markdown_layout(fleet):
     md = findings_to_markdown(fleet)
     assert md.startswith("# hostnet.dockerhost network audit\n")
-    assert "4 hosts: 2 compliant, 2 non-compliant, 1 where the audit could not run." in md
+    assert "4 hosts: 2 compliant, 1 not compliant, 1 not audited. Findings: 4 errors, 2 warnings, 2 info" in md
     summary_table = tables(md)[0]
-    assert summary_table[0] == ["Host", "Errors", "Warnings", "Info", "Compliant"]
+    assert summary_table[0] == ["Host", "Status", "Errors", "Warnings", "Info", "Looked at"]
     assert summary_table[2:] == [
-        ["app1", "0", "0", "1", "yes"],
-        ["cache1", "0", "0", "0", "yes"],
-        ["db1", "1", "0", "0", "no (audit failed)"],
-        ["web2", "3", "2", "1", "no"],
+        ["app1", "compliant", "0", "0", "1", "—"],
+        ["cache1", "compliant", "0", "0", "0", "—"],
+        ["db1", "audit failed", "1", "0", "0", "—"],
+        ["web2", "NOT compliant", "3", "2", "1", "—"],
     ]
-    sections = re.split(r"^## ", md, flags=re.M)[1:]
-    assert [s.split("\n", 1)[0] for s in sections] == ["app1", "cache1", "db1", "web2"]
-    assert "No findings." in sections[1]
-    assert "The audit could not run" in sections[2]
-    assert "- Try: `ansible db1 --become -m ansible.builtin.package -a 'name=python3-pyroute2 state=present'`" in sections[2]
-    web2_rows = tables(sections[3])[0]
-    assert web2_rows[0] == ["Severity", "Check", "Finding", "Interface", "Current → Expected", "Remediation", "Why"]
-    assert len(web2_rows) == 2 + 6
-    assert web2_rows[2] == [
-        "error",
-        "forwarding",
-        "`interface_forwarding_off`",
-        "`br0`",
-        "`0` → `1`",
-        "`sysctl -w net.ipv4.conf.br0.forwarding=1`",
-        "because interface\\_forwarding\\_off",
+    assert len(tables(md)) == 1, "findings are blocks, not tables"
+    hosts = sections(md)
+    assert list(hosts) == ["app1", "cache1", "db1", "web2"]
+    assert hosts["cache1"].strip() == "Compliant: no findings."
+    assert "**The audit could not run**" in hosts["db1"]
+    assert "Try:\n\n```sh\nansible db1 --become -m ansible.builtin.package -a 'name=python3-pyroute2 state=present'\n```" in hosts["db1"]
+    blocks = sections(hosts["web2"], level=3)
+    assert list(blocks) == [
+        "web2: interface_forwarding_off on br0 (error)",
+        "web2: lag_port_not_promisc on eno1 (error)",
+        "web2: lag_port_not_promisc on eno2 (error)",
+        "web2: bridge_mac_inherited on br0 (warning)",
+        "web2: global_forwarding_off (warning)",
+        "web2: capture_any_duplicates on bond0 (info)",
     ]
-    assert web2_rows[-1][4] == '`["eno1", "eno2"]` → `[]`'
+    assert blocks["web2: interface_forwarding_off on br0 (error)"] == textwrap.dedent(
+        """
+        IPv4 forwarding is off on br0.
+
+        - Why: because interface_forwarding_off
+        - Now: `0`
+        - Expected: `1`
+        - Check: forwarding
+
+        Fix:
+
+        ```sh
+        sysctl -w net.ipv4.conf.br0.forwarding=1
+        ```
+
+        """
+    )
+    assert "- Now: `eno1`, `eno2`\n- Expected: none\n" in blocks["web2: capture_any_duplicates on bond0 (info)"]
 
 
-def test_markdown_pipes_and_newlines_do_not_break_tables():
+def test_markdown_pipes_newlines_and_backticks_keep_their_shape():
     value = "left|right\nnext line"
     fleet = {
         "h|1": {
             "findings": [
                 finding("x", "promisc", "error", "a|b", value, {"k": "v|w"}, "printf 'a\\|b' | grep -c b\nsecond", "why | it\nbroke"),
+                finding("y", "promisc", "error", "c", None, None, "echo ```three``` ticks", "*not emphasis* _nor this_ a_b"),
             ]
         }
     }
     md = findings_to_markdown(fleet)
     for table in tables(md):
-        widths = {len(row) for row in table}
-        assert len(widths) == 1, table
-    row = tables(md)[1][2]
-    assert row[3] == "`a\\|b`"
-    assert row[4] == '`left\\|right`<br>`next line` → `{"k": "v\\|w"}`'
-    assert row[6] == "why \\| it<br>broke"
-    assert "## h\\|1" in md
+        assert len({len(row) for row in table}) == 1, table
+    assert tables(md)[0][2][0] == "h\\|1"
+    blocks = sections(md, level=3)
+    x = blocks["h\\|1: x on a\\|b (error)"]
+    assert "- Why: why \\| it broke\n" in x
+    assert "- Now: left\\|right<br>next line\n" in x
+    assert "- Expected: k: v\\|w\n" in x
+    assert "```sh\nprintf 'a\\|b' | grep -c b\nsecond\n```" in x
+    y = blocks["h\\|1: y on c (error)"]
+    assert "````sh\necho ```three``` ticks\n````" in y
+    assert "- Why: \\*not emphasis\\* \\_nor this\\_ a_b\n" in y
 
 
 def test_markdown_renders_like_the_values_with_markdown_it():
     markdown_it = pytest.importorskip("markdown_it")
     remediation = "echo `date` | tee /tmp/x"
-    fleet = {"h": {"findings": [finding("x", "promisc", "error", "eno1", "ü<b>", None, remediation, "a *b* c")]}}
+    fleet = {"h": {"findings": [finding("x", "promisc", "error", "eno1", "ü<b>", None, remediation, "a *b* c_d _e_")]}}
     html = markdown_it.MarkdownIt("commonmark").enable("table").render(findings_to_markdown(fleet))
-    assert "<code>" + "echo `date` | tee /tmp/x" + "</code>" in html
-    assert "<code>ü&lt;b&gt;</code> → <code>null</code>" in html
-    assert "<td>a *b* c</td>" in html
+    assert '<pre><code class="language-sh">echo `date` | tee /tmp/x\n</code></pre>' in html
+    assert "<li>Now: ü&lt;b&gt;</li>" in html
+    assert "<li>Expected: none</li>" in html
+    assert "<li>Why: a *b* c_d _e_</li>" in html
+    assert "<h3>h: x on eno1 (error)</h3>" in html
 
 
 @pytest.mark.parametrize(
@@ -557,7 +603,7 @@ def test_every_filter_rejects_a_fleet_that_is_not_a_dict_or_list(name, bad):
     ],
 )
 def test_bad_findings_name_the_input_and_what_is_valid(fleet, pattern):
-    for name in ("fleet_findings", "fleet_summary", "findings_to_junit", "findings_to_markdown"):
+    for name in ("fleet_findings", "fleet_summary", "findings_to_junit", "findings_to_markdown", "fleet_summary_text"):
         with pytest.raises(AnsibleFilterError, match=pattern):
             FilterModule().filters()[name](fleet)
 
@@ -606,7 +652,7 @@ def test_missing_jmespath_is_reported_not_a_traceback(fleet, monkeypatch):
 PLUGIN_DIR = os.path.dirname(fleet_report.__file__)
 
 
-def test_filter_module_exposes_the_five_filters():
+def test_filter_module_exposes_the_six_filters():
     assert sorted(FilterModule().filters()) == sorted(FILTER_NAMES)
 
 

@@ -15,7 +15,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-FILTER_NAMES = ("fleet_findings", "select_findings", "fleet_summary", "findings_to_junit", "findings_to_markdown")
+FILTER_NAMES = (
+    "fleet_findings",
+    "select_findings",
+    "fleet_summary",
+    "findings_to_junit",
+    "findings_to_markdown",
+    "fleet_summary_text",
+)
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +92,12 @@ PLAYBOOK = textwrap.dedent(
               content: "{{ fleet | hostnet.dockerhost.findings_to_junit }}"
             - name: report.md
               content: "{{ fleet | hostnet.dockerhost.findings_to_markdown }}"
+            - name: summary_filter.txt
+              content: "{{ fleet | hostnet.dockerhost.fleet_summary_text(report_dir='/srv/audit') }}"
+            # the playbook's template, with the variable names the playbook gives it
+            - name: summary_template.txt
+              content: "{{ lookup('ansible.builtin.template', summary_template,
+                                  template_vars={'__hostnet_fleet': fleet, 'hostnet_report_dir': '/srv/audit'}) }}"
           delegate_to: localhost
           run_once: true
     """
@@ -107,7 +121,22 @@ AUDITS = {
             }
         ],
     },
-    "docker2": {"changed": False, "compliant": True, "summary": {"error": 0, "warning": 0, "info": 0}, "findings": []},
+    "docker2": {
+        "changed": False,
+        "compliant": True,
+        "summary": {"error": 0, "warning": 0, "info": 0},
+        "findings": [],
+        "audited": {"links": 44, "bridges": 2, "bonds": 1, "teams": 0, "description": "read 44 links: 2 bridges, 1 bond"},
+        "enforced": {
+            "findings_before": 2,
+            "bridge_mac": [
+                {"bridge": "br0", "before": "02:42:ac:11:00:02", "after": "52:54:00:12:34:56", "source": "uplink", "mac_changed": True}
+            ],
+            "promisc": ["eno1"],
+            "forwarding": [],
+            "team_to_bond": [],
+        },
+    },
 }
 
 
@@ -116,7 +145,10 @@ def test_playbook_with_every_filter(collections_root, tmp_path):
     (tmp_path / "hosts.ini").write_text(
         "[docker_hosts]\ndocker1\ndocker2\ndocker3\n\n[docker_hosts:vars]\nansible_connection=local\n", encoding="utf-8"
     )
-    (tmp_path / "vars.json").write_text(json.dumps({"audits": AUDITS, "out_dir": str(tmp_path)}), encoding="utf-8")
+    template = os.path.join(REPO_ROOT, "playbooks", "templates", "summary.txt.j2")
+    (tmp_path / "vars.json").write_text(
+        json.dumps({"audits": AUDITS, "out_dir": str(tmp_path), "summary_template": template}), encoding="utf-8"
+    )
     result = run(["ansible-playbook", "-i", "hosts.ini", "site.yml", "-e", "@vars.json"], collections_root, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[WARNING]" not in result.stderr, result.stderr
@@ -132,5 +164,24 @@ def test_playbook_with_every_filter(collections_root, tmp_path):
     root = ET.parse(str(tmp_path / "report.xml")).getroot()
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("15", "1", "5")
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert "Frames for container MACs \\| are dropped." in markdown
-    assert "| docker3 | 1 | 0 | 0 | no (audit failed) |" in markdown
+    assert "### docker1: lag_port_not_promisc on eno1 (error)" in markdown
+    assert "- Why: Frames for container MACs \\| are dropped." in markdown
+    assert "| docker3 | audit failed | 1 | 0 | 0 | — | — |" in markdown
+    assert "- bridge `br0` pinned from MAC `02:42:ac:11:00:02` to `52:54:00:12:34:56` (the uplink's MAC)" in markdown
+
+    summary_text = (tmp_path / "summary_filter.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "summary_template.txt").read_text(encoding="utf-8") == summary_text
+    assert summary_text.splitlines() == [
+        "hostnet.dockerhost audit: 3 hosts, 1 compliant, 1 not compliant, 1 not audited",
+        "findings: 2 error, 0 warning, 0 info",
+        "this run changed 2 things on 1 host",
+        "  docker1: NOT compliant (1 error, 0 warning, 0 info)",
+        "    [error] lag_port_not_promisc: port eno1 of a bridged bond or team is not promiscuous -> ip link set dev eno1 promisc on",
+        "  docker2: compliant",
+        "    looked at: read 44 links: 2 bridges, 1 bond",
+        "    changed: bridge br0 pinned from MAC 02:42:ac:11:00:02 to 52:54:00:12:34:56 (the uplink's MAC)",
+        "    changed: eno1 made promiscuous",
+        "  docker3: audit failed: no audit result",
+        "    try: ansible docker3 -m hostnet.dockerhost.netstate_info",
+        "report: /srv/audit/report.md (also report.json, junit.xml)",
+    ]

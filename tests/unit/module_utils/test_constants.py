@@ -21,17 +21,20 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netwo
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan import forwarding_model
 from ansible_collections.hostnet.dockerhost.plugins.modules import netstate_info, team_to_bond, team_to_bond_confirm
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_model
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
 def test_filters_and_findings_use_the_same_schema_objects():
-    assert fleet_report.CHECKS is C.CHECKS is findings.CHECKS
-    assert fleet_report.SEVERITIES is C.SEVERITIES is findings.SEVERITIES
+    assert fleet_report.CHECKS is _fleet_model.CHECKS is C.CHECKS is findings.CHECKS
+    assert fleet_report.SEVERITIES is _fleet_model.SEVERITIES is C.SEVERITIES is findings.SEVERITIES
     assert fleet_report.SEVERITY_RANK is C.SEVERITY_RANK
-    assert fleet_report.AUDIT_FAILED_ID == "audit_failed" and fleet_report.AUDIT_CHECK == "audit"
+    assert _fleet_model.AUDIT_FAILED_ID == C.AUDIT_FAILED_ID and fleet_report.AUDIT_CHECK == C.AUDIT_CHECK
     assert findings.FINDING_IDS is C.FINDING_IDS
     assert set(v for v in C.FINDING_IDS.values() if v) == set(C.CHECKS)
+    # the reports word every id the modules emit, and only those (plus the fleet's own audit_failed)
+    assert set(_fleet_model.FINDING_IDS) == set(C.FINDING_IDS) | {C.AUDIT_FAILED_ID}
 
 
 def test_yaml_copies_of_the_checks_agree():

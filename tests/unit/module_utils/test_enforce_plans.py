@@ -75,9 +75,20 @@ def _drifting():
     )
 
 
-def test_auto_takes_the_uplink_when_a_veth_holds_the_mac():
+def test_auto_keeps_the_gateway_mac_even_when_a_veth_holds_it():
     host = _drifting()
-    assert choose_bridge_mac(host, host.links["brx"]) == ("fe:ff:ff:00:07:07", "uplink")
+    assert choose_bridge_mac(host, host.links["brx"]) == ("0a:00:00:00:00:01", "kept")
+
+
+def test_policy_uplink_takes_the_uplink_when_a_veth_holds_the_mac():
+    host = _drifting()
+    assert choose_bridge_mac(host, host.links["brx"], policy="uplink") == ("fe:ff:ff:00:07:07", "uplink")
+
+
+def test_auto_gives_a_bridge_without_a_usable_mac_its_uplink_mac():
+    host = state(bridge("brz", mac="00:00:00:00:00:00", addr_assign_type=1),
+                 bond("agg0", "802.3ad", master="brz", mac="fe:ff:ff:00:07:07"))
+    assert choose_bridge_mac(host, host.links["brz"]) == ("fe:ff:ff:00:07:07", "uplink")
 
 
 def test_auto_keeps_a_mac_that_comes_from_the_uplink():
@@ -92,9 +103,15 @@ def test_auto_keeps_a_mac_that_is_already_set():
     assert choose_bridge_mac(host, host.links["bry"]) == ("02:00:00:00:0b:01", "kept")
 
 
-def test_only_veths_means_a_derived_mac_stable_per_host_and_bridge():
+def test_only_veths_keeps_the_current_mac_under_auto():
     host = state(bridge("brv", mac="0a:00:00:00:00:01", addr_assign_type=1),
                  link("va1", master="brv", mac="0a:00:00:00:00:01"))
+    assert choose_bridge_mac(host, host.links["brv"], machine_id="0123456789abcdef0123456789abcdef") == \
+        ("0a:00:00:00:00:01", "kept")
+
+
+def test_an_empty_bridge_with_a_zero_mac_gets_a_derived_mac_stable_per_host_and_bridge():
+    host = state(bridge("brv", mac="00:00:00:00:00:00", addr_assign_type=1))
     mac, source = choose_bridge_mac(host, host.links["brv"], machine_id="0123456789abcdef0123456789abcdef")
     assert source == "derived"
     assert mac == derived_mac("0123456789abcdef0123456789abcdef", "brv")
@@ -108,7 +125,7 @@ def test_derivation_needs_a_machine_id():
     host = state(bridge("brv", mac="0a:00:00:00:00:01", addr_assign_type=1),
                  link("va1", master="brv", mac="0a:00:00:00:00:01"))
     with pytest.raises(InvalidInput, match="machine-id"):
-        choose_bridge_mac(host, host.links["brv"], machine_id=None)
+        choose_bridge_mac(host, host.links["brv"], policy="derived", machine_id=None)
 
 
 def test_policy_uplink_without_an_uplink_is_an_error():

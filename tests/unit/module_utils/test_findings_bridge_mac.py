@@ -5,12 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
-    ZERO_MAC,
-    bridge_mac_findings,
-    ports_by_mac,
-    stable_mac_for,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import ZERO_MAC, bridge_mac_findings
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import ports_by_mac
 from hostnet_builders import bond, bridge, link, state
 
 INHERITED = 1  # NET_ADDR_RANDOM: what sysfs shows for a bridge that took a port's MAC
@@ -81,10 +77,28 @@ def test_bridge_with_mac_set_gives_nothing():
     assert bridge_mac_findings(host) == []
 
 
-def test_bridge_without_ports_gives_nothing():
+def test_an_unpinned_bridge_without_ports_is_a_warning_it_will_take_its_first_port_mac():
     host = state(bridge("br0", addr_assign_type=INHERITED, mac="02:00:00:00:00:01"))
 
-    assert bridge_mac_findings(host) == []
+    [finding] = bridge_mac_findings(host)
+
+    assert (finding.id, finding.severity, finding.interface) == ("bridge_mac_inherited", "warning", "br0")
+    assert finding.current == {"mac": "02:00:00:00:00:01", "addr_assign_type": INHERITED, "ports": 0}
+    assert "will take the MAC of the first port that joins" in finding.why
+    assert finding.remediation.startswith("ip link set dev br0 address 02:00:00:00:00:01  # keeps the current MAC")
+
+
+def test_a_pinned_bridge_without_ports_is_fine():
+    assert bridge_mac_findings(state(bridge("br0", addr_assign_type=SET, mac="02:00:00:00:00:01"))) == []
+
+
+def test_an_empty_bridge_with_a_zero_mac_is_told_the_derived_mac_or_to_choose_one():
+    host = state(bridge("br0", addr_assign_type=INHERITED, mac=ZERO_MAC))
+    [finding] = bridge_mac_findings(host)
+    assert "address <a unicast, locally administered MAC" in finding.remediation
+    host.machine_id = "0123456789abcdef0123456789abcdef"
+    [finding] = bridge_mac_findings(host)
+    assert "# a MAC derived from /etc/machine-id" in finding.remediation
 
 
 def test_ports_without_mac_are_ignored():
@@ -93,7 +107,8 @@ def test_ports_without_mac_are_ignored():
         link("wg0", "wireguard", master="br0", mac=None),
     )
 
-    assert bridge_mac_findings(host) == []
+    [finding] = bridge_mac_findings(host)
+    assert finding.severity == "warning" and finding.current["ports"] == 1
 
 
 def test_mac_ordering_is_bytewise_not_by_string():
@@ -139,7 +154,8 @@ def test_lowest_port_picked_bytewise_in_finding():
     assert findings[0].current["mac_if_lowest_port_leaves"] == "10:00:00:00:00:01"
 
 
-def test_remediation_keeps_a_non_veth_port_mac_when_current_mac_came_from_a_veth():
+def test_remediation_keeps_the_gateway_mac_even_when_it_came_from_a_veth():
+    # The least disruptive pin: the neighbours keep the MAC they know (bridge_mac policy=auto does the same).
     host = state(
         bridge("br0", addr_assign_type=INHERITED, mac="02:00:00:00:00:01"),
         link("veth1", "veth", master="br0", mac="02:00:00:00:00:01"),
@@ -147,8 +163,8 @@ def test_remediation_keeps_a_non_veth_port_mac_when_current_mac_came_from_a_veth
         link("eno2", "physical", master="br0", mac="52:54:00:00:00:07"),
     )
 
-    assert stable_mac_for(host, host.links["br0"]) == "52:54:00:00:00:07"
-    assert "ip link set dev br0 address 52:54:00:00:00:07" in bridge_mac_findings(host)[0].remediation
+    remediation = bridge_mac_findings(host)[0].remediation
+    assert "ip link set dev br0 address 02:00:00:00:00:01  # keeps the current MAC" in remediation
 
 
 def test_remediation_keeps_the_current_mac_when_it_came_from_a_physical_port():
@@ -158,7 +174,6 @@ def test_remediation_keeps_the_current_mac_when_it_came_from_a_physical_port():
         link("veth1", "veth", master="br0", mac="02:00:00:00:00:01"),
     )
 
-    assert stable_mac_for(host, host.links["br0"]) == "00:11:22:33:44:55"
     assert "address 00:11:22:33:44:55" in bridge_mac_findings(host)[0].remediation
 
 
@@ -169,7 +184,7 @@ def test_remediation_keeps_the_veth_mac_when_only_veths_are_ports():
         link("veth2", "veth", master="br0", mac="02:00:00:00:00:02"),
     )
 
-    assert stable_mac_for(host, host.links["br0"]) == "02:00:00:00:00:01"
+    assert "address 02:00:00:00:00:01  # keeps the current MAC" in bridge_mac_findings(host)[0].remediation
 
 
 def test_names_never_matter():
@@ -184,4 +199,4 @@ def test_names_never_matter():
 
     assert [(f.interface, f.severity, f.current["lowest_port"]) for f in findings] == [("brx", "error", "ctr-a")]
     assert findings[0].current["mac_if_lowest_port_leaves"] == "5a:00:00:00:00:07"
-    assert "address 5a:00:00:00:00:07" in findings[0].remediation
+    assert "address 02:aa:00:00:00:01  # keeps the current MAC" in findings[0].remediation

@@ -13,7 +13,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings
     container_traffic_interfaces,
     forwarding_findings,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_docker
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker import read_docker
 from hostnet_builders import bond, bridge, docker, link, state
 
 
@@ -41,7 +41,7 @@ def test_daemon_json_configured_bridge_is_a_docker_bridge(tmp_path):
     problems = []
 
     host = state(*links.values(), ip_forward=True,
-                 docker=read_docker(links, problems, daemon_json=str(daemon_json)))
+                 docker=read_docker(links, problems, daemon_json=str(daemon_json), sockets=()))
 
     assert problems == []
     assert host.docker.configured_bridge == "brx"

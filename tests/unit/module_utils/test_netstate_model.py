@@ -12,12 +12,8 @@ import struct
 import pytest
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import (
-    assemble_links,
-    is_docker_bridge_name,
-    parse_systemd_version,
-    read_docker,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker import is_docker_bridge_name, read_docker
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import assemble_links, parse_systemd_version
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BondInfo,
     FileProblem,
@@ -518,7 +514,7 @@ def test_read_docker_uses_daemon_json_bridge(tmp_path):
     daemon_json.write_text(json.dumps({"bridge": "brx", "log-driver": "journald"}))
     problems = []
 
-    docker = read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json))
+    docker = read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json), sockets=())
 
     assert problems == []
     assert docker.present is True
@@ -532,7 +528,7 @@ def test_read_docker_ignores_unusable_bridge_values(tmp_path, config):
     daemon_json = tmp_path / "daemon.json"
     daemon_json.write_text(json.dumps(config))
 
-    docker = read_docker(bridges_and_ports(), [], daemon_json=str(daemon_json))
+    docker = read_docker(bridges_and_ports(), [], daemon_json=str(daemon_json), sockets=())
 
     assert docker.configured_bridge is None
     assert docker.bridges == ["br-0123456789ab", "docker0"]
@@ -544,7 +540,7 @@ def test_read_docker_reports_bad_daemon_json(tmp_path, text):
     daemon_json.write_text(text)
     problems = []
 
-    docker = read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json))
+    docker = read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json), sockets=())
 
     assert [p.path for p in problems] == [str(daemon_json)]
     assert problems[0].error.startswith("not valid JSON: ")
@@ -556,7 +552,7 @@ def test_read_docker_empty_daemon_json_is_fine(tmp_path):
     daemon_json.write_text("  \n")
     problems = []
 
-    read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json))
+    read_docker(bridges_and_ports(), problems, daemon_json=str(daemon_json), sockets=())
 
     assert problems == []
 

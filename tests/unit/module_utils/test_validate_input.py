@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""_validate: interface names as the kernel's dev_valid_name() sees them, known interfaces."""
+"""_validate: interface names as the kernel's dev_valid_name() sees them, choices, known interfaces."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
     interface_name_problem,
+    validate_choices,
     validate_interface_names,
     validate_known_interfaces,
 )
@@ -95,6 +96,26 @@ def test_validate_interface_names_message_names_option_and_every_bad_value():
 def test_validate_interface_names_reports_non_string():
     with pytest.raises(InvalidInput, match=r"include: invalid interface name\(s\): 42 is not a string"):
         validate_interface_names("include", [42])
+
+
+# --------------------------------------------------------------------------------------------------------
+# choices
+
+
+def test_validate_choices_accepts_valid_values():
+    assert validate_choices("checks", ("promisc", "capture"), {"promisc", "capture", "networkd"}) == [
+        "promisc", "capture"]
+    assert validate_choices("checks", None, {"promisc"}) == []
+
+
+def test_validate_choices_names_option_unknown_values_and_sorted_valid_ones():
+    with pytest.raises(InvalidInput) as caught:
+        validate_choices("checks", ["promisc", "mac", "dns"], {"promisc", "bridge_mac", "capture"})
+
+    assert caught.value.msg == (
+        "checks: unknown value(s) 'mac', 'dns'; valid values are: bridge_mac, capture, promisc"
+    )
+    assert caught.value.details == {"option": "checks"}
 
 
 # --------------------------------------------------------------------------------------------------------

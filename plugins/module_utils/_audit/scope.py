@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: hostnet.dockerhost contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What an audit looked at, in numbers and one sentence (pure).
+
+"No findings" on a healthy Docker host and on a host with nothing to audit read the same; this says which
+(``read 131 links: 3 bridges, 1 bond, Docker 20.10 with 2 bridges, systemd-networkd 252 running``).
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+
+def _plural(count, word, plural=None):
+    return "%d %s" % (count, word if count == 1 else (plural or word + "s"))
+
+
+def audited(state):
+    """The ``audited`` result of netstate_info: counts and a sentence a person reads."""
+    kinds = [link.kind for link in state.links.values()]
+    bridges, bonds, teams = kinds.count("bridge"), kinds.count("bond"), kinds.count("team")
+    docker = state.docker
+    networkd = state.networkd
+    scope = {
+        "links": len(state.links),
+        "bridges": bridges,
+        "bonds": bonds,
+        "teams": teams,
+        "docker": {
+            "present": docker.present,
+            "running": docker.engine_version is not None,
+            "version": docker.engine_version,
+            "bridges": len(docker.bridges),
+        },
+        "networkd": {"running": networkd.running, "version": networkd.version},
+    }
+    scope["description"] = describe(scope)
+    scope["nothing_to_audit"] = not (bridges or bonds or teams or docker.present)
+    return scope
+
+
+def describe(scope):
+    parts = [_plural(scope["bridges"], "bridge")]
+    if scope["bonds"] or not scope["teams"]:
+        parts.append(_plural(scope["bonds"], "bond"))
+    if scope["teams"]:
+        parts.append(_plural(scope["teams"], "team"))
+    docker = scope["docker"]
+    if docker["running"]:
+        parts.append("Docker %s with %s" % (_short_version(docker["version"]), _plural(docker["bridges"], "bridge")))
+    elif docker["present"]:
+        parts.append("Docker (engine not answering) with %s" % _plural(docker["bridges"], "bridge"))
+    else:
+        parts.append("no Docker")
+    networkd = scope["networkd"]
+    if networkd["running"]:
+        parts.append("systemd-networkd %s running" % (networkd["version"] or "(version unknown)"))
+    else:
+        parts.append("systemd-networkd not running")
+    return "read %s: %s" % (_plural(scope["links"], "link"), ", ".join(parts))
+
+
+def _short_version(version):
+    """``20.10.24+dfsg1`` -> ``20.10.24``."""
+    return str(version).split("+", 1)[0].split("~", 1)[0]
