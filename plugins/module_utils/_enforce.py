@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every enforcing module shares: a command runner, the backends of a host,
+"""What every enforcing module shares: the command runner (from _command), the backends of a host,
 and turning typed errors into fail_json at the edge."""
 
 from __future__ import annotations
@@ -12,16 +12,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallb
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils import _command
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
-
-def module_runner(module):
-    """run(argv) -> (rc, stdout, stderr); argument lists only, never a shell string."""
-
-    def run(argv):
-        return module.run_command(list(argv), environ_update={"LC_ALL": "C"})
-
-    return run
+# The one command runner (LC_ALL=C), importable from here for the enforcing modules' apply flows.
+module_runner = _command.module_runner
 
 
 def host_backends(host, run):

@@ -29,5 +29,9 @@ class InvalidInput(HostnetError):
     """An option value is not acceptable; nothing on the host was touched."""
 
 
+class MigrationRefused(HostnetError):
+    """team_to_bond's plan has problems (untranslatable runner or options, unmanaged team); nothing was changed."""
+
+
 class ReadError(HostnetError):
     """The host state could not be read at all (not: one vanished interface)."""

@@ -50,14 +50,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  persist:
-    description: Also persist through the owning backend (or the fallback). V(false) changes the running kernel only.
-    type: bool
-    default: true
-  backup:
-    description: Keep a timestamped copy of a user's file before it is edited (ifupdown).
-    type: bool
-    default: false
 attributes:
   check_mode:
     support: full
@@ -69,6 +61,9 @@ requirements:
   - Python 3 on the target (netlink is spoken over a plain socket; no pyroute2)
 seealso:
   - module: hostnet.dockerhost.netstate_info
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce
+  - hostnet.dockerhost.enforce.persist
 """
 
 EXAMPLES = r"""
@@ -129,15 +124,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import enforce_bridge_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, backup_option, persist_option, state_option
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import POLICIES
 
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC = argument_spec(
+    state_option(), persist_option(), backup_option(),
     bridge=dict(type="str", required=True),
     mac=dict(type="str"),
     policy=dict(type="str", choices=list(POLICIES), default="auto"),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    persist=dict(type="bool", default=True),
-    backup=dict(type="bool", default=False),
 )
 
 

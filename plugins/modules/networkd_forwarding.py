@@ -98,11 +98,6 @@ options:
         change more than forwarding.
     type: bool
     default: false
-  backup:
-    description:
-      - Keep a timestamped copy of every existing file before it is changed.
-    type: bool
-    default: false
 attributes:
   check_mode:
     support: full
@@ -121,6 +116,8 @@ seealso:
   - name: systemd.network(5), IPv4Forwarding=
     description: The per-link forwarding keys and their history.
     link: https://www.freedesktop.org/software/systemd/man/latest/systemd.network.html
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce
 """
 
 EXAMPLES = r"""
@@ -252,15 +249,16 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.forwarding import enforce_networkd_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, backup_option
 
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC = argument_spec(
+    backup_option(),
     interfaces=dict(type="list", elements="str", default=[]),
     ipv6=dict(type="bool", default=False),
     fix_conflicts=dict(type="bool", default=False),
     fix_deprecated=dict(type="bool", default=False),
     global_ip_forward=dict(type="bool", default=False),
     reconfigure_management=dict(type="bool", default=False),
-    backup=dict(type="bool", default=False),
 )
 
 

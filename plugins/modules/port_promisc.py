@@ -42,15 +42,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  persist:
-    description:
-      - Also persist through the owning backend (or the fallback). V(false) changes the running kernel only.
-    type: bool
-    default: true
-  backup:
-    description: Keep a timestamped copy of a user's file before it is edited (ifupdown).
-    type: bool
-    default: false
   lynis_whitelist:
     description:
       - Return RV(lynis_if_promisc), the lines for a lynis profile (C(if_promisc:PORT:)) that whitelist the
@@ -71,6 +62,9 @@ seealso:
   - name: bonding.rst, "Promiscuous mode"
     description: Which bond modes pass promiscuous mode to the active slave only.
     link: https://www.kernel.org/doc/Documentation/networking/bonding.rst
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce
+  - hostnet.dockerhost.enforce.persist
 """
 
 EXAMPLES = r"""
@@ -124,12 +118,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.promisc import enforce_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, backup_option, persist_option, state_option
 
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC = argument_spec(
+    state_option(), persist_option(), backup_option(),
     masters=dict(type="list", elements="str", default=[]),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-    persist=dict(type="bool", default=True),
-    backup=dict(type="bool", default=False),
     lynis_whitelist=dict(type="bool", default=False),
 )
 

@@ -43,7 +43,10 @@ attributes:
     description: The files and commands of the plan.
 options:
   teams:
-    description: Teams to migrate. Default every team device on the host.
+    description:
+      - Teams to migrate. Default every team device on the host.
+      - A listed name that is another kind of interface (a bridge, a bond) fails the module; one whose team is
+        gone and whose bond exists is returned in RV(already_migrated).
     type: list
     elements: str
     default: []
@@ -73,14 +76,12 @@ options:
     description: Seconds the bond may take to run as planned and reach the probe targets.
     type: int
     default: 60
-  state_dir:
-    description: Where transactions keep their plan, snapshot, state and log.
-    type: path
-    default: /var/lib/hostnet-dockerhost/team_to_bond
 notes:
   - Restoring makes each snapshot directory (C(/etc/systemd/network) and the teamd configuration directory, or
     C(/etc/NetworkManager/system-connections)) hold exactly what it held; edits made there by others during
     the transaction window are undone too.
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce.t2b_state_dir
 """
 
 EXAMPLES = r"""
@@ -111,7 +112,7 @@ plans:
   type: list
   elements: dict
 summary:
-  description: One line per team, C(team0 -> bond0 (802.3ad, lacp_rate=fast, ...; eno0 eno1) via nm).
+  description: One line per team, C(team0 -> bond0 (802.3ad, lacp_rate=fast, ...; eno0 eno1) via NetworkManager).
   returned: always
   type: list
   elements: str
@@ -123,166 +124,38 @@ transaction:
   description: The transaction's state file (state, timings in seconds, reason of a rollback).
   returned: when a transaction was started
   type: dict
+already_migrated:
+  description: Listed teams that are gone and whose bond exists (an earlier run migrated them).
+  returned: always
+  type: list
+  elements: str
+probe_targets:
+  description: The addresses the transaction pings through the bond (given, or the default gateways found).
+  returned: when a migration is planned
+  type: list
+  elements: str
 """
-
-import json
-import os
-import time
-import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_launch import launch
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
-    plan_migration,
-    transaction_document,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import MigrationRefused
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import discover_teams
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.team_to_bond import enforce_team_to_bond
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, t2b_state_dir_option
 
-ARGUMENT_SPEC = dict(
+ARGUMENT_SPEC = argument_spec(
+    t2b_state_dir_option(),
     teams=dict(type="list", elements="str", default=[]),
     bond_names=dict(type="dict", default={}),
     overrides=dict(type="dict", default={}),
     probe_targets=dict(type="list", elements="str", default=[]),
     timeout=dict(type="int", default=180),
     settle_timeout=dict(type="int", default=60),
-    state_dir=dict(type="path", default="/var/lib/hostnet-dockerhost/team_to_bond"),
 )
-POLL_SECONDS = 1
-
-
-def _read_text(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def _network_files():
-    paths = []
-    directory = NETWORKD_UNIT_DIRS[0]  # /etc: the only place an administrator's files are edited
-    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
-        if name.endswith(".network"):
-            paths.append(os.path.join(directory, name))
-    return paths
-
-
-def _run_if_installed(module, argv):
-    """run_command for read-only tools that may be missing (nmcli on networkd hosts): rc 127 then."""
-    if module.get_bin_path(argv[0]) is None:
-        return 127, "", "%s is not installed" % argv[0]
-    return module.run_command(argv)
-
-
-def _default_gateways(module, names):
-    rc, out, _err = module.run_command(["ip", "-j", "-4", "route", "show", "default"])
-    if rc != 0:
-        return []
-    try:
-        routes = json.loads(out or "[]")
-    except ValueError:
-        return []
-    return sorted({r["gateway"] for r in routes if r.get("dev") in names and r.get("gateway")})
-
-
-def _validate(params):
-    validate_interface_names("teams", params["teams"])
-    validate_interface_names("bond_names", list(params["bond_names"].values()))
-    for team, override in params["overrides"].items():
-        if not isinstance(override, dict) or set(override) - {"mode", "options", "ignore_problems"}:
-            raise InvalidInput("overrides.%s: expected a dict with mode, options, ignore_problems; got %r"
-                               % (team, override), option="overrides")
-    for target in params["probe_targets"]:
-        parts = target.split(".")
-        if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
-            raise InvalidInput("probe_targets: %r is not an IPv4 address" % target, option="probe_targets")
-    if params["timeout"] < 30 or params["settle_timeout"] < 5 or params["settle_timeout"] >= params["timeout"]:
-        raise InvalidInput("timeout (>= 30) must be longer than settle_timeout (>= 5): got %d and %d"
-                           % (params["timeout"], params["settle_timeout"]), option="timeout")
-
-
-def _start(module, document, state_dir):
-    directory = launch(document, state_dir, module.run_command, _txn_source())
-    deadline = time.time() + document["timeout"] + 30
-    while time.time() < deadline:
-        state = _t2b_txn.read_json(os.path.join(directory, "state.json"), {}) or {}
-        if state.get("state") in ("applied", "rolled_back", "failed", "confirmed"):
-            return state
-        time.sleep(POLL_SECONDS)
-    return _t2b_txn.read_json(os.path.join(directory, "state.json"), {}) or {}
-
-
-def _txn_source():
-    """The transaction script's own source, also when the module runs from an AnsiballZ zip."""
-    loader = getattr(_t2b_txn, "__loader__", None)
-    if loader is not None and hasattr(loader, "get_source"):
-        source = loader.get_source(_t2b_txn.__name__)
-        if source:
-            return source
-    with open(_t2b_txn.__file__, encoding="utf-8") as handle:
-        return handle.read()
-
-
-def run(module):
-    params = module.params
-    _validate(params)
-    host = read_host_state(read_teams=False)
-    teams = discover_teams(host, lambda argv: _run_if_installed(module, argv), _read_text, _network_files,
-                           only=params["teams"] or None)
-    missing = sorted(set(params["teams"]) - {t.name for t in teams})
-    already = [t for t in missing if (params["bond_names"].get(t) or t.replace("team", "bond", 1)) in host.links]
-    missing = [t for t in missing if t not in already]
-    if missing:
-        raise InvalidInput("teams: no such team on this host: %s (teams present: %s)"
-                           % (", ".join(missing), ", ".join(sorted(l.name for l in host.lags() if l.kind == "team"))
-                              or "none"), option="teams")
-    txid = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    plans = plan_migration(teams, params["bond_names"], params["overrides"], txid=txid,
-                           existing_links=set(host.links))
-    result = dict(changed=bool(plans), plans=[p.to_dict() for p in plans], summary=[p.summary() for p in plans],
-                  txid="", already_migrated=already)
-    result["diff"] = [{"before_header": f["path"] + " (absent)", "after_header": f["path"], "before": "",
-                       "after": f["content"]} for p in plans for f in p.files]
-    problems = ["%s: %s" % (p.team, problem) for p in plans for problem in p.problems]
-    if problems:
-        raise MigrationRefused("team_to_bond: nothing was changed; %d problem(s): %s"
-                               % (len(problems), " | ".join(problems)), plans=result["plans"], problems=problems)
-    if not plans:
-        return result
-    targets = list(params["probe_targets"])
-    if not targets:
-        names = {p.team for p in plans} | {p.master for p in plans if p.master}
-        targets = _default_gateways(module, names)
-    if not targets:
-        raise InvalidInput("probe_targets: none given and no default route runs through %s; give addresses that "
-                           "must answer through the bond" % ", ".join(p.team for p in plans), option="probe_targets")
-    result["probe_targets"] = targets
-    if module.check_mode:
-        return result
-    document = transaction_document(txid, plans, teams, targets, params["timeout"], params["settle_timeout"],
-                                    params["state_dir"])
-    state = _start(module, document, params["state_dir"])
-    result.update(txid=txid, transaction=state)
-    if state.get("state") != "applied":
-        raise HostnetError("team_to_bond: transaction %s ended %s: %s" % (
-            txid, state.get("state", "without a state"), state.get("reason") or state.get("error") or "see %s/log.txt"
-            % os.path.join(params["state_dir"], txid)), **result)
-    return result
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**run(module))
-    except HostnetError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
+    run_module(module, enforce_team_to_bond)
 
 
 if __name__ == "__main__":

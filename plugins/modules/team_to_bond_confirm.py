@@ -32,10 +32,8 @@ options:
     description: The transaction id M(hostnet.dockerhost.team_to_bond) returned.
     type: str
     required: true
-  state_dir:
-    description: As given to M(hostnet.dockerhost.team_to_bond).
-    type: path
-    default: /var/lib/hostnet-dockerhost/team_to_bond
+extends_documentation_fragment:
+  - hostnet.dockerhost.enforce.t2b_state_dir
 """
 
 EXAMPLES = r"""
@@ -51,38 +49,21 @@ transaction:
   type: dict
 """
 
-import os
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.team_to_bond import confirm_team_to_bond
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, t2b_state_dir_option
+
+ARGUMENT_SPEC = argument_spec(t2b_state_dir_option(), txid=dict(type="str", required=True))
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(txid=dict(type="str", required=True),
-                                              state_dir=dict(type="path",
-                                                             default="/var/lib/hostnet-dockerhost/team_to_bond")),
-                           supports_check_mode=True)
-    txid = module.params["txid"]
-    if not re.match(r"^[0-9A-Za-z-]{1,64}$", txid):
-        module.fail_json(msg="txid: %r is not a transaction id" % txid)
-    directory = os.path.join(module.params["state_dir"], txid)
-    state = _t2b_txn.read_json(os.path.join(directory, "state.json"))
-    if state is None:
-        module.fail_json(msg="txid: no transaction %s in %s" % (txid, module.params["state_dir"]))
-    if state.get("state") == "confirmed":
-        module.exit_json(changed=False, transaction=state)
-    if state.get("state") != "applied":
-        module.fail_json(msg="transaction %s is %s (%s); it cannot be confirmed" % (
-            txid, state.get("state"), state.get("reason", "")), transaction=state)
-    if module.check_mode:
-        module.exit_json(changed=True, transaction=state)
-    ok, message = _t2b_txn.confirm(directory)
-    state = _t2b_txn.read_json(os.path.join(directory, "state.json"))
-    if not ok:
-        module.fail_json(msg=message, transaction=state)
-    module.exit_json(changed=True, transaction=state)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        module.exit_json(**confirm_team_to_bond(module))
+    except HostnetError as exc:
+        module.fail_json(**exc.to_fail_kwargs())
 
 
 if __name__ == "__main__":

@@ -17,16 +17,21 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-SEVERITIES = ("error", "warning", "info")  # worst first
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
-CHECKS = ("promisc", "bridge_mac", "forwarding", "networkd", "capture")
-AUDIT_CHECK = "audit"
-AUDIT_FAILED_ID = "audit_failed"
+# The finding schema (SEVERITIES worst first, SEVERITY_RANK, CHECKS, AUDIT_CHECK, AUDIT_FAILED_ID) is the
+# modules' own, from the collection's one place for constants; FINDING_IDS below words the same ids.
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
+    AUDIT_CHECK,
+    AUDIT_FAILED_ID,
+    CHECKS,
+    SEVERITIES,
+    SEVERITY_RANK,
+)
+
 OPTIONAL_FINDING_KEYS = ("interface", "current", "expected", "remediation", "why")
 
-# Every finding id the collection emits, with what it means in a few words ({interface} is filled in when the
-# finding names one). The one list to extend when netstate_info learns a new finding: select_findings(ids=)
-# accepts these and any id present in its input; the reports use the words.
+# Every finding id the collection emits (module_utils/_constants.FINDING_IDS, plus audit_failed), with what it
+# means in a few words ({interface} is filled in when the finding names one); a unit test keeps the ids equal.
+# select_findings(ids=) accepts these and any id present in its input; the reports use the words.
 FINDING_IDS = {
     "lag_port_not_promisc": "port {interface} of a bridged bond or team is not promiscuous",
     "bridge_mac_inherited": "bridge {interface} has no MAC of its own and follows its ports",

@@ -20,8 +20,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps im
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
-MANAGED_MARK = "hostnet.dockerhost"
-
 
 @dataclass
 class FileEdit:

@@ -4,13 +4,17 @@
 """The team -> bond transaction, run ON THE HOST, detached from the Ansible connection.
 
 Standard library only, no collection imports: the ``team_to_bond`` module writes this file next to the
-transaction's ``plan.json`` in ``/var/lib/hostnet-dockerhost/team_to_bond/<txid>/`` and starts it with
-``systemd-run`` (a transient unit of its own), so a dying SSH session or controller cannot stop it.
+transaction's ``plan.json`` in ``<state_dir>/<txid>/`` (default state_dir
+``/var/lib/hostnet-dockerhost/team_to_bond``) and starts it with ``systemd-run`` (a transient unit of its
+own), so a dying SSH session or controller cannot stop it. The state directory is always the parent of the
+transaction's directory: the boot guard and the search for unfinished transactions use it, not a constant.
 
     python3 _t2b_txn.py apply DIR      arm the rollback timer, snapshot, apply, check the bond, probe
     python3 _t2b_txn.py rollback DIR   restore the snapshot (files byte-identical, mode, owner) and runtime
     python3 _t2b_txn.py confirm DIR    stop the timer, remove the team configuration, drop the snapshot
-    python3 _t2b_txn.py boot-guard     at boot, before the network: roll back unconfirmed transactions
+    python3 _t2b_txn.py boot-guard [STATE_DIR...]
+                                       at boot, before the network: roll back unconfirmed transactions found
+                                       under each STATE_DIR (default /var/lib/hostnet-dockerhost/team_to_bond)
 
 States in DIR/state.json: applying -> applied -> confirmed, or -> rolling_back -> rolled_back; failed
 when the timer could not be armed (nothing was changed then).
@@ -29,11 +33,17 @@ import subprocess
 import sys
 import time
 
-STATE_ROOT = "/var/lib/hostnet-dockerhost/team_to_bond"
+# The module's default state_dir (_constants.T2B_STATE_DIR). A transaction's state directory is the parent of
+# its own directory, whatever the module was given; the boot guard looks after every state directory that
+# has transactions (they are listed after "boot-guard" in its ExecStart=).
+DEFAULT_STATE_DIR = "/var/lib/hostnet-dockerhost/team_to_bond"
+GUARD_SCRIPT = "t2b_guard.py"
 GUARD_UNIT = "hostnet-t2b-guard.service"
 GUARD_PATH = "/etc/systemd/system/" + GUARD_UNIT
 GUARD_LINK = "/etc/systemd/system/sysinit.target.wants/" + GUARD_UNIT
 PENDING = ("applying", "applied", "rolling_back")
+# As _command.COMMAND_ENV (this script is self-contained: the module ships its source to the host).
+COMMAND_ENV = {"LC_ALL": "C"}
 PING_INTERVAL = 1.0
 # Seconds after apply before a bond that does not exist at all makes the transaction run the plan's
 # "recreate" commands (once).
@@ -100,7 +110,7 @@ class Lock:
 def run(directory, argv, check=True, timeout=120):
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, env=dict(os.environ, **COMMAND_ENV))
         rc, out, err = proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     except (OSError, subprocess.TimeoutExpired) as exc:
         rc, out, err = -1, "", str(exc)
@@ -296,28 +306,63 @@ Wants=network-pre.target
 
 [Service]
 Type=oneshot
-ExecStart=%s %s boot-guard
+ExecStart=%s %s boot-guard %s
 
 [Install]
 WantedBy=sysinit.target
 """
 
 
+def state_root(directory):
+    """The state directory a transaction directory lives in (the module's state_dir)."""
+    return os.path.dirname(os.path.abspath(directory))
+
+
+def guard_roots():
+    """The state directories the installed boot guard looks after; [] when no guard is installed. A guard
+    written before state directories were listed covers the default one."""
+    try:
+        with open(GUARD_PATH, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return []
+    for line in text.splitlines():
+        words = line.split()
+        if line.startswith("ExecStart=") and "boot-guard" in words:
+            return words[words.index("boot-guard") + 1:] or [DEFAULT_STATE_DIR]
+    return []
+
+
 def install_guard(directory):
-    script = os.path.join(STATE_ROOT, "t2b_guard.py")
+    root = state_root(directory)
+    script = os.path.join(root, GUARD_SCRIPT)
     shutil.copyfile(os.path.abspath(__file__), script)
-    write_file(GUARD_PATH, GUARD_TEXT % (sys.executable, script), 0o644)
+    roots = [other for other in guard_roots() if other != root and os.path.isdir(other)] + [root]
+    write_file(GUARD_PATH, GUARD_TEXT % (sys.executable, script, " ".join(roots)), 0o644)
     os.makedirs(os.path.dirname(GUARD_LINK), exist_ok=True)
     if not os.path.lexists(GUARD_LINK):
         os.symlink(GUARD_PATH, GUARD_LINK)
-    log(directory, "boot guard installed")
+    log(directory, "boot guard installed for %s" % " ".join(roots))
+
+
+def pending_transactions(roots, besides=None):
+    """Directories of transactions under ``roots`` that are not finished (but ``besides``)."""
+    found = []
+    for root in roots:
+        for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+            other = os.path.join(root, name)
+            if other != besides and os.path.isdir(other) and get_state(other) in PENDING:
+                found.append(other)
+    return found
 
 
 def remove_guard_unless_pending(directory):
-    for name in os.listdir(STATE_ROOT) if os.path.isdir(STATE_ROOT) else []:
-        other = os.path.join(STATE_ROOT, name)
-        if other != directory and os.path.isdir(other) and get_state(other) in PENDING:
-            return
+    directory = os.path.abspath(directory)
+    roots = guard_roots()
+    if state_root(directory) not in roots:
+        roots.append(state_root(directory))
+    if pending_transactions(roots, besides=directory):
+        return
     for path in (GUARD_LINK, GUARD_PATH):
         if os.path.lexists(path):
             os.unlink(path)
@@ -453,20 +498,16 @@ def confirm(directory):
     return True, "confirmed"
 
 
-def boot_guard():
-    if not os.path.isdir(STATE_ROOT):
-        return 0
-    for name in sorted(os.listdir(STATE_ROOT)):
-        directory = os.path.join(STATE_ROOT, name)
-        if os.path.isdir(directory) and get_state(directory) in PENDING:
-            rollback(directory, reason="the host restarted before the transaction was confirmed",
-                     from_timer=True, at_boot=True)
+def boot_guard(roots=(DEFAULT_STATE_DIR,)):
+    for directory in pending_transactions(roots):
+        rollback(directory, reason="the host restarted before the transaction was confirmed",
+                 from_timer=True, at_boot=True)
     return 0
 
 
 def main(argv):
     if len(argv) >= 2 and argv[1] == "boot-guard":
-        return boot_guard()
+        return boot_guard([os.path.abspath(root) for root in argv[2:]] or [DEFAULT_STATE_DIR])
     if len(argv) != 3 or argv[1] not in ("apply", "rollback", "confirm"):
         sys.stderr.write(__doc__)
         return 2

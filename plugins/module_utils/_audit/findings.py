@@ -13,6 +13,12 @@ __metaclass__ = type
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
+    CHECKS,
+    FINDING_IDS,
+    SEVERITIES,
+    SEVERITY_RANK,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import choose_bridge_mac, ports_by_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
@@ -30,21 +36,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
     translate_forwarding_setting,
 )
 
-CHECKS = ("promisc", "bridge_mac", "forwarding", "networkd", "capture")
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 ZERO_MAC = "00:00:00:00:00:00"
-
-FINDING_IDS = {
-    "lag_port_not_promisc": "promisc",
-    "bridge_mac_inherited": "bridge_mac",
-    "interface_forwarding_off": "forwarding",
-    "global_forwarding_off": "forwarding",
-    "networkd_forwarding_key_ignored": "networkd",
-    "networkd_forwarding_forced_off": "networkd",
-    "capture_any_duplicates": "capture",
-    "host_file_unreadable": None,  # attributed to the check that needed the file
-}
 
 
 @dataclass

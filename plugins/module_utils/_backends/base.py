@@ -23,8 +23,6 @@ from typing import List, Optional
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
-FEATURES = ("promisc", "mac", "forwarding")
-
 
 @dataclass
 class CommandEdit:
@@ -99,6 +97,12 @@ class Backend:
 
     def plan_mac(self, ifname, mac):
         raise Unsupported("%s cannot persist a MAC address" % self.name)
+
+    @classmethod
+    def plan_bond_migration(cls, facts, plan, txid):
+        """team_to_bond: fill ``plan`` (a BondPlan for the team of ``facts``, a TeamFacts) with the files and
+        commands that replace the team by a bond through this backend. Pure: reads nothing."""
+        raise Unsupported("%s cannot replace a team by a bond" % cls.name)
 
 
 def choose_backend(ifname, backends, fallback):

@@ -51,10 +51,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Persistence,
     Unsupported,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_FALLBACK, FILE_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
 
 RULES_DIR = "/etc/udev/rules.d"
-RULE_PREFIX = "90-hostnet-dockerhost-"
+RULE_PREFIX = FILE_PREFIX
 IP_CANDIDATES = ("/usr/sbin/ip", "/sbin/ip")
 RELOAD = ["udevadm", "control", "--reload"]
 # systemd-udevd's control socket: absent where udevd does not run (containers, early boot), and then there is
@@ -111,7 +112,7 @@ def render_rule(ifname, feature, ip_path, mac=None):
 class FallbackBackend(Backend):
     """udev rules for interfaces that no backend owns (see the module docstring)."""
 
-    name = "fallback"
+    name = BACKEND_FALLBACK
 
     def __init__(self, host, run, rules_dir=RULES_DIR, ip_path=None):
         super().__init__(host, run)

@@ -70,6 +70,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Persistence,
     Unsupported,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_IFUPDOWN
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     ParsedInterfaces,
@@ -207,7 +208,7 @@ def load_config(root="/", interfaces=INTERFACES, overlay=None):
 class IfupdownBackend(Backend):
     """Persistence through the ``iface`` stanzas of Debian's ifupdown (see the module docstring)."""
 
-    name = "ifupdown"
+    name = BACKEND_IFUPDOWN
 
     def __init__(self, host, run, root="/", interfaces=INTERFACES):
         super().__init__(host, run)

@@ -23,13 +23,23 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Persistence,
     Unsupported,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, FILE_PREFIX, T2B_UNIT_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import (
+    MANAGED_HEADER,
+    networkd_unsupported,
+    render_networkd_bond_network,
+    render_networkd_netdev,
+    render_networkd_port_network,
+    retarget_network_text,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
     effective_entries,
     network_file_matches_name,
 )
 
 ETC_NETWORK = "/etc/systemd/network"
-DROPIN_PREFIX = "90-hostnet-dockerhost-"
+DROPIN_PREFIX = FILE_PREFIX
 RELOAD = ["networkctl", "reload"]
 
 
@@ -61,7 +71,7 @@ def netdev_name(unit):
 
 
 class NetworkdBackend(Backend):
-    name = "systemd-networkd"
+    name = BACKEND_NETWORKD
 
     def __init__(self, host, run, etc_dir=ETC_NETWORK):
         super().__init__(host, run)
@@ -139,3 +149,49 @@ class NetworkdBackend(Backend):
         content = render_dropin("networkd_forwarding", "forward on %s, which carries container traffic"
                                 % ifname, "Network", settings) if settings else None
         return self._plan_dropin(ifname, unit, "forwarding", content, "Network", tuple(k for k, _v in settings))
+
+    # ------------------------------------------------------------------ team -> bond (team_to_bond)
+
+    @classmethod
+    def plan_bond_migration(cls, facts, plan, txid):
+        """team_to_bond: the .netdev/.network units of the bond (the team's own .network retargeted), the port
+        .network files moved aside, teamd@ stopped, and how to reload, recreate, commit and roll back."""
+        header = MANAGED_HEADER % (facts.name, txid)
+        unsupported = networkd_unsupported(plan.options)
+        if unsupported:
+            plan.problems.append("systemd-networkd cannot set bond option(s) %s" % ", ".join(unsupported))
+        if not facts.teamd_unit:
+            plan.problems.append("no teamd@ unit runs %s: nothing would bring it back on boot, so it cannot be "
+                                 "migrated safely" % facts.name)
+        prefix = "/etc/systemd/network/%s%s" % (T2B_UNIT_PREFIX, plan.bond)
+        plan.files.append({"path": prefix + ".netdev", "mode": 0o644,
+                           "content": render_networkd_netdev(plan.bond, plan.options, plan.mac, plan.mtu, header)})
+        if facts.network_text is not None:
+            retargeted = retarget_network_text(facts.network_text, plan.bond)
+            if retargeted is None:
+                raise MigrationRefused("%s: its .network does not match by Name=; cannot retarget it to %s"
+                                       % (facts.name, plan.bond))
+            body = header + retargeted
+        else:
+            body = render_networkd_bond_network(plan.bond, plan.master, header)
+        plan.files.append({"path": prefix + ".network", "mode": 0o644, "content": body})
+        for port in plan.ports:
+            plan.files.append({"path": "%s-%s.network" % (prefix, port), "mode": 0o644,
+                               "content": render_networkd_port_network(port, plan.bond,
+                                                                       plan.options.get("primary") == port, header)})
+        plan.moved_aside = sorted(set(facts.port_network_files.values()))
+        plan.snapshot_dirs = ["/etc/systemd/network"]
+        if facts.teamd_config_path:
+            plan.snapshot_dirs.append(facts.teamd_config_path.rsplit("/", 1)[0])
+        if facts.teamd_unit:
+            plan.stop_team.append(["systemctl", "disable", "--now", facts.teamd_unit])
+        plan.apply += [["networkctl", "reload"], ["networkctl", "reconfigure"] + list(plan.ports)]
+        plan.recreate = [["systemctl", "restart", "systemd-networkd.service"]]
+        plan.commit = [{"remove": p} for p in (facts.network_file, facts.teamd_config_path) if p]
+        plan.rollback_pre = [["ip", "link", "delete", plan.bond]]
+        plan.rollback_post = [["networkctl", "reload"]]
+        if facts.teamd_unit:
+            if facts.teamd_unit_enabled:
+                plan.rollback_post.append(["systemctl", "enable", facts.teamd_unit])
+            plan.rollback_post.append(["systemctl", "restart", facts.teamd_unit])
+        plan.rollback_post.append(["networkctl", "reconfigure", facts.name] + list(plan.ports))

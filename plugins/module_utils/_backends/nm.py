@@ -34,7 +34,9 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Persistence,
     Unsupported,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import nm_bond_options
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     ACTIVE_FIELDS,
     _dotted,
@@ -68,7 +70,7 @@ WIRED_PROFILE_TYPES = frozenset((
 
 
 class NetworkManagerBackend(Backend):
-    name = "NetworkManager"
+    name = BACKEND_NM
 
     def __init__(self, host, run, which=shutil.which, read_text=read_text_or_none):
         super().__init__(host, run)
@@ -211,3 +213,38 @@ class NetworkManagerBackend(Backend):
     def _show(self, profile, props):
         argv = [NMCLI, "-t", "-f", ",".join(props), "connection", "show", profile.uuid]
         return parse_settings(self._read(profile, argv, ",".join(props)))
+
+    # ---- team -> bond (team_to_bond)
+
+    @classmethod
+    def plan_bond_migration(cls, facts, plan, txid):  # pylint: disable=unused-argument
+        """team_to_bond: nmcli commands that take the team's profiles down and add bond and port profiles with
+        the team's MAC, MTU, master and IP settings (VLAN profiles re-parented), and how to commit and roll back."""
+        bond, profiles = plan.bond, [facts.nm_profile] + list(facts.nm_port_profiles)
+        for profile in profiles:
+            plan.stop_team.append(["nmcli", "connection", "modify", profile, "connection.autoconnect", "no"])
+        plan.stop_team.append(["nmcli", "connection", "down", facts.nm_profile])
+        add = ["nmcli", "connection", "add", "type", "bond", "con-name", bond, "ifname", bond,
+               "connection.autoconnect", "yes", "bond.options", nm_bond_options(plan.options)]
+        if plan.mac:
+            add += ["ethernet.cloned-mac-address", plan.mac]
+        if plan.mtu and plan.mtu != 1500:
+            add += ["ethernet.mtu", str(plan.mtu)]
+        for key, value in sorted(facts.nm_settings.items()):
+            add += [key, value]
+        plan.apply.append(add)
+        port_profiles = ["%s-%s" % (bond, port) for port in plan.ports]
+        for port, profile in zip(plan.ports, port_profiles):
+            plan.apply.append(["nmcli", "connection", "add", "type", "ethernet", "con-name", profile, "ifname", port,
+                               "connection.master", bond, "connection.slave-type", "bond",
+                               "connection.autoconnect", "yes"])
+        for profile in [bond] + port_profiles:
+            plan.apply.append(["nmcli", "connection", "up", profile])
+        for vlan in facts.nm_vlan_profiles:
+            plan.apply.append(["nmcli", "connection", "modify", vlan, "vlan.parent", bond])
+            plan.apply.append(["nmcli", "connection", "up", vlan])
+        plan.commit = [{"run": ["nmcli", "connection", "delete"] + profiles}]
+        plan.rollback_pre = [["nmcli", "connection", "delete"] + [bond] + port_profiles, ["ip", "link", "delete", bond]]
+        plan.rollback_post = [["nmcli", "connection", "reload"]] + [
+            ["nmcli", "connection", "up", p] for p in profiles + list(facts.nm_vlan_profiles)]
+        plan.snapshot_dirs = ["/etc/NetworkManager/system-connections"]

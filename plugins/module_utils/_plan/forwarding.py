@@ -40,6 +40,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files im
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import container_traffic_interfaces
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SysctlDBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     EDITABLE_PREFIX,
@@ -51,8 +52,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwardin
     global_sysctls,
     management_interfaces,
     proc_path,
-    sysctl_d_problem,
-    sysctl_name,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_units import (
     deprecated_entries,
@@ -60,7 +59,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwardin
     link_conflicts,
     malformed_lines,
     raise_malformed,
-    render_sysctl_file,
     rewrite_deprecated,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_CONF
@@ -71,6 +69,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
     parse_boolean,
     translate_forwarding_setting,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import sysctl_name
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_known_interfaces
 
 
@@ -115,6 +114,7 @@ def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_
                           "ports, no default route); name them in 'interfaces'")
 
     sysctl_settings = []
+    sysctl_d = SysctlDBackend(state, path=paths.sysctl_file, read_text=read_text)  # for links networkd does not manage
     # networkd reconfigures every link of a .network whose files changed, so deferral is decided per file.
     management_units = {u.path for u in (backend.network_unit(m) if networkd.running else None
                                          for m in plan.management_interfaces) if u is not None}
@@ -122,7 +122,7 @@ def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_
     planned = {}  # drop-in path -> FileEdit, one per .network however many targets it matches
     for name in names:
         link = state.links[name]
-        target = Target(name=name, backend="sysctl.d", forwarding_before=link.forwarding_ipv4,
+        target = Target(name=name, backend=sysctl_d.name, forwarding_before=link.forwarding_ipv4,
                         ipv6_forwarding_before=link.forwarding_ipv6 if desired.ipv6 else None,
                         management=name in plan.management_interfaces)
         plan.targets.append(target)
@@ -131,11 +131,11 @@ def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_
             if not _plan_networkd_target(plan, target, unit, desired, families, backend, planned, defer_units):
                 continue
         else:
-            problem = sysctl_d_problem(name)
-            if problem:
+            try:
+                lines = sysctl_d.plan_forwarding(name, families)
+            except Unsupported as exc:
                 raise InvalidInput("interfaces: %s is not managed by systemd-networkd and %s; rename it or leave "
-                                   "it out. Nothing was changed." % (name, problem), interface=name)
-            lines = [(sysctl_name(family, name), "1") for family in families]
+                                   "it out. Nothing was changed." % (name, exc.msg), interface=name)
             sysctl_settings.extend(lines)
             target.settings = ["%s = %s" % kv for kv in lines]
             target.dropin = paths.sysctl_file
@@ -155,9 +155,7 @@ def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_
         # First: writing ip_forward sets every interface to the same value.
         plan.runtime[:0] = globals_
     if sysctl_settings:
-        existing = read_text(paths.sysctl_file)
-        plan.files.append(FileEdit(paths.sysctl_file, existing, render_sysctl_file(existing, sysctl_settings),
-                                   reason="forwarding for links networkd does not manage"))
+        plan.files.append(sysctl_d.plan_file(sysctl_settings))
 
     _plan_conf_conflicts(plan, state, desired, families, paths, read_text)
     _plan_deprecated(plan, state, desired, backend, defer_units, read_text)
@@ -269,7 +267,7 @@ def _plan_conf_conflicts(plan, state, desired, families, paths, read_text):
         if conflict["resolvable"] and desired.fix_conflicts:
             reset_keys.append(conflict["key"])
         elif not conflict["resolved"]:
-            unmanaged = [t.name for t in plan.active_targets() if t.backend == "sysctl.d"]
+            unmanaged = [t.name for t in plan.active_targets() if t.backend == SysctlDBackend.name]
             plan.warnings.append(
                 "%s line %d sets [Network] %s=%s: every start of systemd-networkd sets the global forwarding "
                 "sysctl to 0, which the kernel copies to every interface; links with their own %s=yes (the "

@@ -13,19 +13,17 @@ from typing import List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import DROPIN_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SYSCTL_FILE
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import FILE_PREFIX
 
 
 MODULE = "networkd_forwarding"
-SYSCTL_FILE = "/etc/sysctl.d/90-hostnet-dockerhost-forwarding.conf"
-NETWORKD_CONF_DROPIN = "/etc/systemd/networkd.conf.d/90-hostnet-dockerhost-forwarding.conf"
+NETWORKD_CONF_DROPIN = "/etc/systemd/networkd.conf.d/" + FILE_PREFIX + "forwarding.conf"
 OWN_DROPIN_NAME = DROPIN_PREFIX + "forwarding.conf"
 PROC_SYS = "/proc/sys"
 RELOAD = ["networkctl", "reload"]
 EDITABLE_PREFIX = "/etc/"
 FAMILIES = ("ipv4", "ipv6")
-# Characters that make a sysctl.d line mean something else: '=' ends the key, globs match other interfaces
-# (systemd >= 249 expands them), a leading '-' would make failures silent.
-_SYSCTL_D_UNSAFE = frozenset("=*?[]\\#;")
 VERIFY_ATTEMPTS = 20
 VERIFY_DELAY = 0.5
 
@@ -74,7 +72,7 @@ class RuntimeEdit:
 @dataclass
 class Target:
     name: str
-    backend: str  # "systemd-networkd" or "sysctl.d"
+    backend: str  # BACKEND_NETWORKD or BACKEND_SYSCTL_D
     settings: List[str] = field(default_factory=list)  # the lines written: "IPv4Forwarding=yes", "net... = 1"
     network_file: Optional[str] = None
     dropin: Optional[str] = None
@@ -158,12 +156,6 @@ class ForwardingPlan:
 # Names and paths
 
 
-def sysctl_name(family, ifname, setting="forwarding"):
-    """The sysctl.d spelling: a '.' in an interface name is written '/' (sysctl.d(5): with '.' as the first
-    separator, '.' and '/' are swapped), so ``eth0.100`` -> ``net.ipv4.conf.eth0/100.forwarding``."""
-    return "net.%s.conf.%s.%s" % (family, ifname.replace(".", "/"), setting)
-
-
 def proc_path(family, ifname, proc_sys=PROC_SYS):
     return os.path.join(proc_sys, "net", family, "conf", ifname, "forwarding")
 
@@ -174,13 +166,6 @@ def global_sysctls(ipv6, proc_sys=PROC_SYS):
     if ipv6:
         found.append(("net.ipv6.conf.all.forwarding", proc_path("ipv6", "all", proc_sys)))
     return found
-
-
-def sysctl_d_problem(ifname):
-    bad = sorted(set(ifname) & _SYSCTL_D_UNSAFE)
-    if bad or ifname.startswith("-"):
-        return "its name contains %s, which a sysctl.d line cannot express" % " ".join(bad or ["a leading '-'"])
-    return None
 
 
 def normalise_address(address):

@@ -12,7 +12,6 @@ import os
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     FAMILIES,
-    MODULE,
     OWN_DROPIN_NAME,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
@@ -204,24 +203,3 @@ def deprecated_entries(state, backend):
                 by_path[entry[3]].append(entry)
             users.setdefault(entry[3], set()).update(links)
     return by_path, {path: sorted(names) for path, names in users.items()}
-
-
-# --------------------------------------------------------------------------------------------------------
-# sysctl.d
-
-
-def render_sysctl_file(existing_text, settings):
-    """Our sysctl.d file: its earlier lines kept (other runs named other interfaces), ours added or set."""
-    values = {}
-    for line in (existing_text or "").splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", ";")) and "=" in stripped:
-            key, value = stripped.split("=", 1)
-            values[key.strip()] = value.strip()
-    for key, value in settings:
-        values[key] = value
-    if not values:
-        return None
-    header = ["# Managed by hostnet.dockerhost.%s: forwarding that systemd-networkd does not manage here." % MODULE,
-              "# systemd-sysctl applies it at boot, and udev runs it again for every interface that appears later."]
-    return "\n".join(header + ["%s = %s" % kv for kv in values.items()]) + "\n"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 
 
 DEFAULT_MIIMON = 100
@@ -34,10 +34,6 @@ TX_HASH_L3 = frozenset(("ipv4", "ipv6", "ip", "l3"))
 TX_HASH_L4 = frozenset(("tcp", "udp", "sctp", "l4"))
 KNOWN_TOP_KEYS = frozenset(("device", "runner", "link_watch", "ports", "hwaddr", "debug_level", "notify_peers",
                             "mcast_rejoin"))
-
-
-class MigrationRefused(HostnetError):
-    """The plan has problems (untranslatable runner or options, unmanaged team); nothing was changed."""
 
 
 # --------------------------------------------------------------------------------------------------------

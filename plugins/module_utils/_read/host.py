@@ -10,9 +10,8 @@ __metaclass__ = type
 import errno
 import json
 import os
-import shutil
-import subprocess
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import run_command
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     FileProblem,
@@ -84,15 +83,8 @@ def _listdir(path, problems):
 
 def _run(argv):
     """Run a read-only helper command; (rc, stdout) or (None, '') when it is not installed."""
-    exe = shutil.which(argv[0])
-    if exe is None:
-        return None, ""
-    try:
-        proc = subprocess.run([exe] + list(argv[1:]), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              timeout=SUBPROCESS_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None, ""
-    return proc.returncode, proc.stdout.decode("utf-8", "replace")
+    rc, out, _err = run_command(argv, timeout=SUBPROCESS_TIMEOUT)
+    return (rc, out) if rc is not None else (None, "")
 
 
 def read_team_runner(team_name):

@@ -151,9 +151,6 @@ class UnitFile:
     def add_text(self, path, text):
         self.entries.extend((sec, key, value, path, lineno) for sec, key, value, lineno in parse_unit_text(text))
 
-    def values(self, section, key):
-        return [entry for entry in self.entries if entry[0] == section and entry[1] == key]
-
 
 @dataclass
 class NetworkdState:

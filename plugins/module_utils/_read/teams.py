@@ -8,17 +8,24 @@ from __future__ import annotations
 __metaclass__ = type
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli_t2b import (
-    NM_COPIED_SETTINGS,
-    nm_settings_to_copy,
-    nm_terse_split,
-    parse_nm_fields,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import matched_names, parse_unit_text
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
+    parse_settings,
+    parse_terse_table,
 )
+
+NM_PROFILE_FIELDS = ("NAME", "UUID", "TYPE", "DEVICE", "FILENAME")
+NM_COPIED_SETTINGS = ("connection.master", "connection.slave-type", "ipv4.method", "ipv4.addresses",
+                      "ipv4.gateway", "ipv4.routes", "ipv4.dns", "ipv4.never-default", "ipv6.method",
+                      "ipv6.addresses", "ipv6.gateway", "ipv6.routes", "ipv6.dns")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -33,7 +40,7 @@ class TeamFacts:
     mac: Optional[str] = None
     mtu: Optional[int] = None
     master: Optional[str] = None
-    backend: Optional[str] = None  # "nm" | "networkd" | None (nobody persists it)
+    backend: Optional[str] = None  # BACKEND_NM | BACKEND_NETWORKD | None (nobody persists it)
     # NetworkManager
     nm_profile: Optional[str] = None
     nm_port_profiles: List[str] = field(default_factory=list)
@@ -48,24 +55,31 @@ class TeamFacts:
     port_network_files: Dict[str, str] = field(default_factory=dict)  # .network files matching only ports
 
 
+def nm_settings_to_copy(values):
+    """The team profile's settings the bond profile takes over; unset ones ('--', '') are left out."""
+    copied = {}
+    for key in NM_COPIED_SETTINGS:
+        value = values.get(key, "")
+        if value in ("", "--"):
+            continue
+        if key.startswith("ipv") and values.get("connection.master", "") not in ("", "--"):
+            continue  # a bridge port has no IP configuration of its own
+        copied[key] = value
+    return copied
+
+
 def _nm_profiles(run):
-    rc, out, _err = run(["nmcli", "-t", "-f", "NAME,UUID,TYPE,DEVICE,FILENAME", "connection", "show"])
+    rc, out, _err = run(["nmcli", "-t", "-f", ",".join(NM_PROFILE_FIELDS), "connection", "show"])
     if rc != 0:
         return None
-    profiles = []
-    for line in out.splitlines():
-        parts = nm_terse_split(line)
-        if len(parts) >= 5:
-            profiles.append({"name": parts[0], "uuid": parts[1], "type": parts[2], "device": parts[3],
-                             "filename": parts[4]})
-    return profiles
+    return [{key.lower(): value for key, value in row.items()} for row in parse_terse_table(out, NM_PROFILE_FIELDS)]
 
 
 def _nm_fields(run, profile, fields):
     rc, out, err = run(["nmcli", "-t", "-f", ",".join(fields), "connection", "show", profile])
     if rc != 0:
         raise HostnetError("nmcli could not show profile %s: %s" % (profile, err.strip()), profile=profile)
-    return parse_nm_fields(out)
+    return parse_settings(out)
 
 
 def _discover_nm(run, facts, profiles):
@@ -73,7 +87,7 @@ def _discover_nm(run, facts, profiles):
     if not team_profiles:
         return False
     team = team_profiles[0]
-    facts.backend = "nm"
+    facts.backend = BACKEND_NM
     facts.nm_profile = team["name"]
     facts.nm_settings = nm_settings_to_copy(_nm_fields(run, team["name"], NM_COPIED_SETTINGS))
     for profile in profiles:
@@ -88,25 +102,13 @@ def _discover_nm(run, facts, profiles):
     return True
 
 
-def _match_names(text):
-    names = []
-    section = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("["):
-            section = stripped.strip("[]")
-        elif section == "Match" and stripped.startswith("Name="):
-            names += stripped.split("=", 1)[1].split()
-    return names
-
-
 def _discover_networkd(run, facts, host_state, read_text, list_network_files):
     unit = "teamd@%s.service" % facts.name
     rc, out, _err = run(["systemctl", "show", "-p", "LoadState,ActiveState,UnitFileState,ExecStart", unit])
     values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if rc == 0 else {}
     if values.get("LoadState") != "loaded" or values.get("ActiveState") != "active":
         return False
-    facts.backend = "networkd"
+    facts.backend = BACKEND_NETWORKD
     facts.teamd_unit = unit
     facts.teamd_unit_enabled = values.get("UnitFileState") == "enabled"
     match = re.search(r"(?:-f|--config-file)[ =](\S+)", values.get("ExecStart", ""))
@@ -118,7 +120,7 @@ def _discover_networkd(run, facts, host_state, read_text, list_network_files):
         facts.network_text = read_text(facts.network_file)
     for path in list_network_files():
         text = read_text(path) or ""
-        names = _match_names(text)
+        names = matched_names(parse_unit_text(text))
         if names and set(names) <= set(facts.ports):
             for name in names:
                 facts.port_network_files[name] = path
@@ -148,3 +150,36 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
             _discover_networkd(run, facts, host_state, read_text, list_network_files)
         teams.append(facts)
     return teams
+
+
+# --------------------------------------------------------------------------------------------------------
+# Beside the teams: the files discover_teams reads, and the gateways the migrated bond must reach
+
+
+def read_text(path):
+    """A file's text, None when it cannot be read (a .network that vanished meanwhile)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def administrator_network_files(directory=NETWORKD_UNIT_DIRS[0]):
+    """The .network files in /etc/systemd/network: the only place an administrator's files are edited."""
+    names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+    return [os.path.join(directory, name) for name in names if name.endswith(".network")]
+
+
+def read_default_gateways(run, names):
+    """The IPv4 gateways of default routes through any of ``names`` (``ip -j -4 route show default``)."""
+    rc, out, _err = run(["ip", "-j", "-4", "route", "show", "default"])
+    if rc != 0:
+        return []
+    try:
+        routes = json.loads(out or "[]")
+    except ValueError:
+        return []
+    if not isinstance(routes, list):
+        return []
+    return sorted({r["gateway"] for r in routes if isinstance(r, dict) and r.get("dev") in names and r.get("gateway")})

@@ -113,16 +113,13 @@ def legacy_forwarding_families(value):
     return set()
 
 
-def network_file_matches_name(entries, ifname):
-    """Whether a .network's ``[Match] Name=`` lines select ``ifname``, as systemd's net_condition_test_strv().
+def match_name_patterns(entries):
+    """The collection's one reader of a .network's ``[Match] Name=``: ``[(negated, glob)]`` in file order.
 
-    A "!" before a line's list negates every glob on that line; a matching negated glob rejects; when any
-    positive glob exists, one must match. An empty ``Name=`` resets the list. Only used when networkd's own
-    record (/run/systemd/netif/links) is absent; other [Match] keys are not evaluated, so a file without
-    Name= is treated as not matching by name.
-    """
+    ``entries`` are parse_unit_text()'s (section, key, value, ...) with or without the source path. A "!"
+    before a line's list negates every glob on that line; an empty ``Name=`` resets the list."""
     patterns = []
-    for entry in entries:  # (section, key, value, ...) with or without the source path
+    for entry in entries:
         if entry[0] != "Match" or entry[1] != "Name":
             continue
         value = entry[2].strip()
@@ -131,6 +128,26 @@ def network_file_matches_name(entries, ifname):
             continue
         negated = value.startswith("!")
         patterns.extend((negated, glob) for glob in value.lstrip("!").split())
+    return patterns
+
+
+def matched_names(entries):
+    """The interface names a .network selects when its ``[Match] Name=`` is a plain list of names (no glob,
+    no negation); [] otherwise - a file that may match other interfaces is not "the file of" these."""
+    patterns = match_name_patterns(entries)
+    if any(negated or set(glob) & set("*?[") for negated, glob in patterns):
+        return []
+    return [glob for _negated, glob in patterns]
+
+
+def network_file_matches_name(entries, ifname):
+    """Whether a .network's ``[Match] Name=`` lines select ``ifname``, as systemd's net_condition_test_strv().
+
+    A matching negated glob rejects; when any positive glob exists, one must match. Only used when
+    networkd's own record (/run/systemd/netif/links) is absent; other [Match] keys are not evaluated, so a
+    file without Name= is treated as not matching by name.
+    """
+    patterns = match_name_patterns(entries)
     if not patterns:
         return False
     matched = False

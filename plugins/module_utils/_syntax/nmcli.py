@@ -42,11 +42,19 @@ class ActiveProfile:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Parsers of nmcli's output
+# Parsers of nmcli's output - the one place that knows nmcli's escaping (captured on NetworkManager 1.42.4,
+# tests/unit/module_utils/data/nm/):
+# - tabular terse output (``nmcli -t -f A,B connection show [--active]``) and ``nmcli -g FIELD``: a value's
+#   ``:`` and ``\`` are escaped with a backslash, and an unescaped ``:`` separates the fields;
+# - the terse detail view of one profile (``nmcli -t -f setting.prop connection show ID``): one
+#   ``setting.prop:value`` line per property with the value printed as it is (``...cloned-mac-address:02:AA:..``),
+#   so only the first ``:`` separates and nothing is unescaped.
 
 
 def split_terse(line):
-    """Fields of a terse (``-t``) nmcli line: ``:`` separates, ``\\:`` and ``\\\\`` are literal."""
+    """Fields of a tabular terse (``-t``) nmcli line: ``:`` separates, ``\\:`` and ``\\\\`` are literal.
+
+    A backslash escapes whatever follows it; a lone backslash at the end of the line stays a backslash."""
     fields, current, chars = [], [], iter(line)
     for char in chars:
         if char == "\\":
@@ -68,15 +76,20 @@ def unescape_get_value(text):
     return "".join(value)
 
 
+def parse_terse_table(text, fields):
+    """Tabular terse output with ``fields`` (the ``-f`` list) -> [{field: value}]; lines of another width are
+    skipped (nmcli prints nothing else in terse mode, but a partial line must not shift the columns)."""
+    rows = []
+    for line in text.splitlines():
+        values = split_terse(line)
+        if len(values) == len(fields):
+            rows.append(dict(zip(fields, values)))
+    return rows
+
+
 def parse_active(text):
     """``nmcli -t -f NAME,UUID,TYPE,DEVICE,STATE,FILENAME connection show --active`` -> [ActiveProfile]."""
-    profiles = []
-    for line in text.splitlines():
-        fields = split_terse(line)
-        if len(fields) != len(ACTIVE_FIELDS):
-            continue
-        profiles.append(ActiveProfile(*fields))
-    return profiles
+    return [ActiveProfile(*(row[f] for f in ACTIVE_FIELDS)) for row in parse_terse_table(text, ACTIVE_FIELDS)]
 
 
 def parse_version(text):
@@ -88,8 +101,9 @@ def parse_version(text):
 
 
 def parse_settings(text):
-    """``nmcli -t -f setting.prop,... connection show ID`` -> {prop: value}; settings the profile lacks are
-    not printed at all. Property values are printed unescaped here, so only the first ``:`` separates."""
+    """``nmcli -t -f setting.prop,... connection show ID`` (the detail view) -> {prop: value}; settings the
+    profile lacks are not printed at all. Values are printed unescaped here, so only the first ``:``
+    separates and the value is kept as printed (an IPv6 address or a MAC keeps its colons)."""
     values = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")

@@ -23,14 +23,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwardin
     Paths,
     management_interfaces,
     ssh_server_address,
-    sysctl_name,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_units import (
-    render_sysctl_file,
-    rewrite_deprecated,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_units import rewrite_deprecated
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import decode_address
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import parse_unit_text
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import render_sysctl_file, sysctl_name
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 from hostnet_builders import bridge, docker, link, networkd, state, unit
 

@@ -569,12 +569,12 @@ def test_link_to_dict_adds_effective_promisc_and_assign_type_name():
     assert data["name"] == "eno1"
 
 
-def test_unit_file_values_keep_path_and_line_in_override_order():
+def test_unit_file_entries_keep_path_and_line_in_override_order():
     dropin = "/etc/systemd/network/10-a.network.d/x.conf"
     network = unit("/etc/systemd/network/10-a.network", "[Network]\nIPForward=no\n",
                    dropins=[(dropin, "\n[Network]\nIPForward=yes\n")])
 
-    assert network.values("Network", "IPForward") == [
+    assert [e for e in network.entries if e[:2] == ("Network", "IPForward")] == [
         ("Network", "IPForward", "no", "/etc/systemd/network/10-a.network", 2),
         ("Network", "IPForward", "yes", dropin, 3),
     ]

@@ -12,6 +12,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
     honoured_forwarding_keys,
     ignored_forwarding_keys,
     legacy_forwarding_families,
+    match_name_patterns,
+    matched_names,
     network_file_matches_name,
     parse_boolean,
     parse_unit_text,
@@ -229,3 +231,23 @@ def test_name_outside_match_section_does_not_count():
 
 def test_file_without_name_does_not_match_by_name():
     assert not matches("[Match]\nDriver=ixgbe\n", "eno1")
+
+
+# --------------------------------------------------------------------------------------------------------
+# [Match] Name=: one reader for the backend's "which .network" and team_to_bond's "the ports' own files"
+
+
+def test_match_name_patterns_follow_resets_negation_and_continuations():
+    text = "[Match]\nName=old*\nName=\nName=eno0 \\\n  eno1\nName=!eno9\n[Network]\nName=ignored\n"
+
+    assert match_name_patterns(parse_unit_text(text)) == [(False, "eno0"), (False, "eno1"), (True, "eno9")]
+
+
+def test_matched_names_only_for_a_plain_list_of_names():
+    assert matched_names(parse_unit_text("[Match]\nName=eno0 eno1\n")) == ["eno0", "eno1"]
+    assert matched_names(parse_unit_text("[Match]\nName=eno*\n")) == []
+    assert matched_names(parse_unit_text("[Match]\nName=!eno0\n")) == []
+    assert matched_names(parse_unit_text("[Match]\nMACAddress=02:00:00:00:00:01\n")) == []
+    # a commented line is not a match (the old team_to_bond reader agreed; a reset did not exist there)
+    assert matched_names(parse_unit_text("[Match]\n#Name=eno0\nName=eno1\n")) == ["eno1"]
+    assert matched_names(parse_unit_text("[Match]\nName=eno0\nName=\nName=eno1\n")) == ["eno1"]

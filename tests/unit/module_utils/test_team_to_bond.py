@@ -12,25 +12,23 @@ import os
 import pytest
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
-    nm_bond_options,
     plan_migration,
+    transaction_document,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import (
+    nm_bond_options,
     render_networkd_netdev,
     retarget_network_text,
-    transaction_document,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import (
     apply_override,
     translate_team_config,
     tx_hash_to_policy,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli_t2b import (
-    nm_settings_to_copy,
-    nm_terse_split,
-    parse_nm_fields,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts, nm_settings_to_copy
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import parse_settings, split_terse
 
 # libteam-utils 1.31 examples (/usr/share/doc/libteam-utils/examples/), verbatim.
 LACP_1 = """{
@@ -353,7 +351,7 @@ def test_override_with_unknown_mode_names_the_input():
 
 def nm_team(**kw):
     facts = TeamFacts(name="team0", config=json.loads(LACP_1.replace("eth1", "eno0").replace("eth2", "eno1")),
-                      ports=["eno0", "eno1"], mac="52:54:00:aa:bb:cc", mtu=1500, master="br0", backend="nm",
+                      ports=["eno0", "eno1"], mac="52:54:00:aa:bb:cc", mtu=1500, master="br0", backend="NetworkManager",
                       nm_profile="team0", nm_port_profiles=["team0-eno0", "team0-eno1"],
                       nm_settings={"connection.master": "br0", "connection.slave-type": "bridge"})
     for key, value in kw.items():
@@ -364,7 +362,7 @@ def nm_team(**kw):
 def nd_team(**kw):
     facts = TeamFacts(name="agg7", config=json.loads(ACTIVEBACKUP_ETHTOOL_1.replace("eth1", "lan0")
                                                      .replace("eth2", "lan1")),
-                      ports=["lan0", "lan1"], mac="02:00:00:00:07:07", mtu=9000, master="brx", backend="networkd",
+                      ports=["lan0", "lan1"], mac="02:00:00:00:07:07", mtu=9000, master="brx", backend="systemd-networkd",
                       teamd_unit="teamd@agg7.service", teamd_unit_enabled=True,
                       teamd_config_path="/etc/teamd/agg7.conf", network_file="/etc/systemd/network/30-agg7.network",
                       network_text="[Match]\nName=agg7\n\n[Network]\nBridge=brx\nVLAN=agg7.10\n",
@@ -492,8 +490,16 @@ def test_nm_transaction_has_nothing_to_recreate():
 
 def test_retarget_keeps_everything_but_the_match():
     text = "[Match]\nName=team0\n\n[Network]\nAddress=192.0.2.5/24\n\n[Route]\nGateway=192.0.2.1\n"
-    out = retarget_network_text(text, "team0", "bond0")
+    out = retarget_network_text(text, "bond0")
     assert out == text.replace("Name=team0", "Name=bond0")
+
+
+def test_retarget_refuses_a_network_that_does_not_match_by_name():
+    assert retarget_network_text("[Match]\nMACAddress=02:00:00:00:00:01\n\n[Network]\nDHCP=yes\n", "bond0") is None
+    with pytest.raises(MigrationRefused, match="agg7: its .network does not match by Name=; cannot retarget it to bond7"):
+        plan_migration([nd_team(network_text="[Match]\nMACAddress=02:00:00:00:00:01\n")], {"agg7": "bond7"})
+    out = retarget_network_text("[Match]\nOriginalName=team0\n", "bond0")
+    assert out == "[Match]\nName=bond0\n"
 
 
 def test_netdev_arp_targets_space_separated_and_no_primary_key():
@@ -508,17 +514,17 @@ def test_nm_bond_options_arp_targets():
         "mode=active-backup,arp_ip_target=1.1.1.1 2.2.2.2"
 
 
-def test_nm_terse_split_unescapes():
-    assert nm_terse_split(r"my\:team:uuid-1:team:team0:/etc/NetworkManager/system-connections/x") == \
+def test_split_terse_unescapes_a_team_profile_line():
+    assert split_terse(r"my\:team:uuid-1:team:team0:/etc/NetworkManager/system-connections/x") == \
         ["my:team", "uuid-1", "team", "team0", "/etc/NetworkManager/system-connections/x"]
 
 
 def test_nm_settings_copied_only_when_set_and_no_ip_on_bridge_ports():
-    values = parse_nm_fields("connection.master:br0\nconnection.slave-type:bridge\nipv4.method:disabled\n"
-                             "ipv4.addresses:\nipv4.gateway:--\n")
+    values = parse_settings("connection.master:br0\nconnection.slave-type:bridge\nipv4.method:disabled\n"
+                            "ipv4.addresses:\nipv4.gateway:--\n")
     assert nm_settings_to_copy(values) == {"connection.master": "br0", "connection.slave-type": "bridge"}
-    values = parse_nm_fields("connection.master:\nipv4.method:manual\nipv4.addresses:192.0.2.5/24\n"
-                             "ipv4.gateway:192.0.2.1\n")
+    values = parse_settings("connection.master:\nipv4.method:manual\nipv4.addresses:192.0.2.5/24\n"
+                            "ipv4.gateway:192.0.2.1\n")
     assert nm_settings_to_copy(values) == {"ipv4.method": "manual", "ipv4.addresses": "192.0.2.5/24",
                                            "ipv4.gateway": "192.0.2.1"}
 
