@@ -95,10 +95,10 @@ def main(argv=None):
             subprocess.run(["ip", "netns", "del", ns], check=False)
             subprocess.run(["ip", "netns", "del", peer], check=False)
 
-    import pyroute2  # noqa: E402  (only for the header)
+    import ansible  # noqa: E402  (only for the header)
 
-    print("\nmedian of %d interleaved runs, seconds; pyroute2 %s, python %s\n" % (
-        opts.repeat, pyroute2.__version__, sys.version.split()[0]))
+    print("\nmedian of %d interleaved runs, seconds; ansible-core %s, python %s\n" % (
+        opts.repeat, ansible.__version__, sys.version.split()[0]))
     header = ["ports N", "links"] + [label for label, _module, _args in COLUMNS]
     header += ["netstate_info / ping", "setup / netstate_info"]
     print("| " + " | ".join(header) + " |")

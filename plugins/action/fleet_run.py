@@ -23,6 +23,8 @@ ARGUMENT_SPEC = dict(
     fail_on=dict(type="raw", default="none"),
     checks=dict(type="raw", default=list(fleet.CHECKS)),
     hosts=dict(type="raw", default="all"),
+    include=dict(type="raw", default=[]),
+    exclude=dict(type="raw", default=[]),
     report_dir=dict(type="path", required=True),
 )
 
@@ -50,6 +52,7 @@ class ActionModule(ActionBase):
         try:
             fail_on = fleet.validate_fail_on(args["fail_on"])
             checks = fleet.validate_checks(args["checks"])
+            fleet.validate_filters(args["include"], args["exclude"])
         except fleet.FleetError as exc:
             raise AnsibleActionFail(str(exc)) from None
 

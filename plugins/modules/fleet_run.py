@@ -42,6 +42,14 @@ options:
     description: The host pattern of the audit; it must match at least one inventory host (within C(--limit)).
     type: raw
     default: all
+  include:
+    description: The playbook's C(hostnet_include), a list of interface names; none may be in O(exclude) too.
+    type: raw
+    default: []
+  exclude:
+    description: The playbook's C(hostnet_exclude), a list of interface names; none may be in O(include) too.
+    type: raw
+    default: []
   report_dir:
     description: The report directory on the controller; created with its C(hosts/) subdirectory.
     type: path

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 
 from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import plain
 
 FORMAT = 1
 HOSTS_DIR = "hosts"
@@ -52,25 +53,6 @@ def new_run_id():
 
 def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def plain(value):
-    """A copy in plain JSON types (ansible-core hands plugins tagged subclasses of str, dict and list)."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(item) for item in value]
-    return str(value)
 
 
 # --------------------------------------------------------------------------------------- validation
@@ -104,6 +86,18 @@ def validate_checks(value):
             % (", ".join(repr(item) for item in unknown), ", ".join(CHECKS))
         )
     return list(dict.fromkeys(str(item) for item in value))
+
+
+def validate_filters(include, exclude):
+    """hostnet_include and hostnet_exclude: lists of names, none in both (it would be silently hidden)."""
+    for name, value in (("hostnet_include", include), ("hostnet_exclude", exclude)):
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            raise FleetError("%s: expected a list of interface names, got %r" % (name, value))
+    both = [item for item in include if item in exclude]
+    if both:
+        raise FleetError("hostnet_include and hostnet_exclude both name %s: an interface is either audited or "
+                         "silenced; remove it from one of them" % ", ".join(repr(item) for item in both))
+    return list(include), list(exclude)
 
 
 def gate_hosts(report, fail_on):

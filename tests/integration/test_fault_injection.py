@@ -23,7 +23,7 @@ import sys
 
 import pytest
 
-from conftest import private_host, tree_state
+from conftest import docker_host, private_host, tree_state
 
 PINNED = "02:00:00:00:00:20"
 UPLINK_MAC = "02:00:00:00:99:99"
@@ -198,21 +198,6 @@ def test_bridge_mac_verify_that_does_not_see_the_change_undoes_rule_and_mac(netn
 
 # --------------------------------------------------------------------------------------------------------
 # networkd_forwarding (this machine runs no networkd: the sysctl.d path)
-
-
-def docker_host(ns):
-    """docker0 with a container veth, and uplink0 with the default route; forwarding off on both."""
-    ns.ip("link", "add", "docker0", "type", "bridge")
-    ns.ip("link", "add", "vethc1", "type", "veth", "peer", "name", "vethc1p")
-    ns.ip("link", "set", "vethc1", "master", "docker0")
-    ns.ip("link", "add", "uplink0", "type", "veth", "peer", "name", "uplink0p")
-    for name in ("docker0", "vethc1", "vethc1p", "uplink0", "uplink0p"):
-        ns.ip("link", "set", name, "up")
-    ns.ip("addr", "add", "192.0.2.10/24", "dev", "uplink0")
-    ns.ip("route", "add", "default", "via", "192.0.2.1", "dev", "uplink0")
-    ns.sysctl("net.ipv4.ip_forward", 1)
-    ns.sysctl("net.ipv4.conf.docker0.forwarding", 0)
-    ns.sysctl("net.ipv4.conf.uplink0.forwarding", 0)
 
 
 SYSCTL_FILE = SYSCTL_D + "/90-hostnet-dockerhost-forwarding.conf"

@@ -9,25 +9,10 @@ reload, management link) is exercised in the lab guests (systemd 252 and 257). A
 
 from __future__ import annotations
 
-from conftest import private_etc, tree_digest
+from conftest import docker_host, private_etc, tree_digest
 
 SYSCTL_FILE = "sysctl.d/90-hostnet-dockerhost-forwarding.conf"
 SYSTEMD_SYSCTL = "/lib/systemd/systemd-sysctl"
-
-
-def docker_host(ns):
-    """docker0 with a container veth, and uplink0 with the default route; forwarding off on both."""
-    ns.ip("link", "add", "docker0", "type", "bridge")
-    ns.ip("link", "add", "vethc1", "type", "veth", "peer", "name", "vethc1p")
-    ns.ip("link", "set", "vethc1", "master", "docker0")
-    ns.ip("link", "add", "uplink0", "type", "veth", "peer", "name", "uplink0p")
-    for name in ("docker0", "vethc1", "vethc1p", "uplink0", "uplink0p"):
-        ns.ip("link", "set", name, "up")
-    ns.ip("addr", "add", "192.0.2.10/24", "dev", "uplink0")
-    ns.ip("route", "add", "default", "via", "192.0.2.1", "dev", "uplink0")
-    ns.sysctl("net.ipv4.ip_forward", 1)
-    ns.sysctl("net.ipv4.conf.docker0.forwarding", 0)
-    ns.sysctl("net.ipv4.conf.uplink0.forwarding", 0)
 
 
 def forwarding(ns, name, family="ipv4"):

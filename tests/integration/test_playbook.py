@@ -111,6 +111,8 @@ def test_variables_are_checked_before_any_host_is_touched(netns, tmp_path):
     _no_report_and_failed(nomatch, tmp_path / "d", "hostnet_hosts: the pattern 'webservers' matches no host; "
                           "the inventory has 1 host(s): localhost")
     assert "is undefined" not in nomatch.stdout
+    _no_report_and_failed(playbook(netns.name, tmp_path / "f", "-e", '{"hostnet_include": ["brpb"], "hostnet_exclude": ["brpb"]}'),
+                          tmp_path / "f", "hostnet_include and hostnet_exclude both name 'brpb'")
 
     # the gate level is case-insensitive, and a repeated check is audited once
     ok = playbook(netns.name, tmp_path / "e", "-e", '{"hostnet_checks": ["bridge_mac", "bridge_mac"]}', "-e", "hostnet_fail_on=ERROR")

@@ -15,14 +15,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-FILTER_NAMES = (
-    "fleet_findings",
-    "select_findings",
-    "fleet_summary",
-    "findings_to_junit",
-    "findings_to_markdown",
-    "fleet_summary_text",
-)
+from test_fleet_report_filters import FILTER_NAMES  # the one list of this plugin's filters
+
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
