@@ -205,3 +205,30 @@ def test_an_excluded_interface_a_host_lacks_is_a_warning_not_a_failed_host(netns
     assert [(f["id"], f["interface"]) for f in report["findings"]] == [("bridge_mac_inherited", "brpb")]
     assert "exclude names docker0, which this host does not have" in (tmp_path / "r" / "report.md").read_text()
     assert "exclude names docker0" in (tmp_path / "r" / "summary.txt").read_text()
+
+
+def test_inventory_and_play_variables_override_the_playbook_defaults(netns, tmp_path):
+    """The defaults have the lowest precedence: a group_vars/host var (here in the inventory) and an
+    import_playbook's vars win over them, as they would over role defaults."""
+    drifting_bridge(netns)
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s hostnet_fail_on=error "
+                         "hostnet_enforce=false\n" % sys.executable)
+    _etc, wrap = private_etc(tmp_path)
+    gated = playbook(netns.name, tmp_path / "r1", "-e", '{"hostnet_checks": ["bridge_mac"]}', inventory=inventory,
+                     check=False, wrap=wrap)
+    assert gated.returncode != 0 and "Findings at or above 'error' remain on localhost" in gated.stdout, gated.stdout
+    assert netns.read("/sys/class/net/brpb/addr_assign_type") != "3"  # hostnet_enforce=false from the inventory
+
+    wrapper = tmp_path / "wrapper.yml"
+    wrapper.write_text("- ansible.builtin.import_playbook: hostnet.dockerhost.harden_docker_hosts\n"
+                       "  vars:\n    hostnet_enforce: false\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(["ip", "netns", "exec", netns.name] + wrap + [
+        str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(REPO / "playbooks" / "inventory" / "localhost.yml"),
+        str(wrapper), "-e", "hostnet_report_dir=%s" % (tmp_path / "r2"), "-e", '{"hostnet_checks": ["bridge_mac"]}'],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stdout
+    assert netns.read("/sys/class/net/brpb/addr_assign_type") != "3"  # the import's hostnet_enforce=false held
+    report = json.loads((tmp_path / "r2" / "report.json").read_text())
+    assert [f["id"] for f in report["findings"]] == ["bridge_mac_inherited"]
