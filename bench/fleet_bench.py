@@ -126,15 +126,10 @@ def main():
     parser.add_argument("--single-links", type=int, metavar="LINKS",
                         help="time the ad hoc netstate_info on one host with about this many links instead")
     opts = parser.parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("run as root: the benchmark creates network namespaces")
-    link = COLLECTIONS / "ansible_collections" / "hostnet" / "dockerhost"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.exists():
-        link.symlink_to(REPO)
-    if opts.single_links:
-        import netstate_bench  # pylint: disable=import-outside-toplevel
+    import netstate_bench  # pylint: disable=import-outside-toplevel
 
+    netstate_bench.prepare()
+    if opts.single_links:
         netstate_bench.main(["--sizes", str(opts.single_links), "--repeat", str(opts.repeat)])
         return
     env = ansible_env(COLLECTIONS)

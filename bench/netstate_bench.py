@@ -65,17 +65,22 @@ COLUMNS = [
 ]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 2000])
-    parser.add_argument("--repeat", type=int, default=3)
-    opts = parser.parse_args(argv)
+def prepare():
+    """Root (the benchmarks create network namespaces) and the checkout linked as the collection."""
     if os.geteuid() != 0:
         raise SystemExit("run as root: the benchmark creates network namespaces")
     link = COLLECTIONS / "ansible_collections" / "hostnet" / "dockerhost"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.exists():
         link.symlink_to(REPO)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 2000])
+    parser.add_argument("--repeat", type=int, default=3)
+    opts = parser.parse_args(argv)
+    prepare()
 
     rows = []
     for ports in opts.sizes:

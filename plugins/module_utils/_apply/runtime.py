@@ -22,16 +22,16 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.prefligh
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import IFF_PROMISC
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import (
+    IFINFOMSG,
     IFLA_ADDRESS,
     NETLINK_ROUTE,
     NLM_F_REQUEST,
     NLMSG_ERROR,
+    NLMSG_HEADER,
 )
 
 RTM_NEWLINK = 16
 NLM_F_ACK = 0x04
-_NLMSG = struct.Struct("=IHHII")
-_IFINFOMSG = struct.Struct("=BxHiII")
 
 
 def _mac_attribute(mac):
@@ -60,18 +60,18 @@ class NetlinkWriter:
     def _request(self, index, flags=0, change=0, attributes=b""):
         """Send one RTM_NEWLINK for ``index`` and wait for the kernel's acknowledgement; OSError when refused."""
         self.seq += 1
-        body = _IFINFOMSG.pack(0, 0, index, flags, change) + attributes
-        self.sock.send(_NLMSG.pack(_NLMSG.size + len(body), RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, self.seq, 0)
+        body = IFINFOMSG.pack(0, 0, index, flags, change) + attributes
+        self.sock.send(NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, self.seq, 0)
                        + body)
         while True:
             data = self.sock.recv(65536)
             offset = 0
-            while offset + _NLMSG.size <= len(data):
-                length, kind, _flags, seq, _pid = _NLMSG.unpack_from(data, offset)
-                if length < _NLMSG.size:
+            while offset + NLMSG_HEADER.size <= len(data):
+                length, kind, _flags, seq, _pid = NLMSG_HEADER.unpack_from(data, offset)
+                if length < NLMSG_HEADER.size:
                     raise OSError(errno.EPROTO, "malformed netlink message")
                 if seq == self.seq and kind == NLMSG_ERROR:
-                    code = -struct.unpack_from("=i", data, offset + _NLMSG.size)[0]
+                    code = -struct.unpack_from("=i", data, offset + NLMSG_HEADER.size)[0]
                     if code:
                         raise OSError(code, os.strerror(code))
                     return

@@ -78,8 +78,8 @@ NLMSG_DONE = 3
 NLM_F_REQUEST = 0x01
 NLM_F_DUMP = 0x300
 NLM_F_DUMP_INTR = 0x10
-_NLMSG = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, seq, pid
-_IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
+NLMSG_HEADER = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, seq, pid
+IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
 _RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
 _RTGENMSG = struct.Struct("=B3x")
@@ -99,9 +99,9 @@ class RawMessage:
 
 
 def _link_message(data, start, end):
-    family, ifi_type, index, flags, _change = _IFINFOMSG.unpack_from(data, start)
+    family, ifi_type, index, flags, _change = IFINFOMSG.unpack_from(data, start)
     return RawMessage(data, {"family": family, "ifi_type": ifi_type, "index": index, "flags": flags},
-                      (start + _IFINFOMSG.size, end))
+                      (start + IFINFOMSG.size, end))
 
 
 def _address_message(data, start, end):
@@ -120,16 +120,16 @@ class DumpInterrupted(Exception):
 
 def _request_dump(sock, seq, msg_type, body, parse):
     """Send one dump request and read its multipart answer; [RawMessage]. Raises OSError, DumpInterrupted."""
-    sock.send(_NLMSG.pack(_NLMSG.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body)
+    sock.send(NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body)
     messages, interrupted = [], False
     while True:
         data = sock.recv(_RECV_BUFFER)
         if not data:
             raise OSError(errno.EIO, "netlink socket closed during a dump")
         offset = 0
-        while offset + _NLMSG.size <= len(data):
-            length, kind, flags, reply_seq, _pid = _NLMSG.unpack_from(data, offset)
-            if length < _NLMSG.size or offset + length > len(data):
+        while offset + NLMSG_HEADER.size <= len(data):
+            length, kind, flags, reply_seq, _pid = NLMSG_HEADER.unpack_from(data, offset)
+            if length < NLMSG_HEADER.size or offset + length > len(data):
                 raise OSError(errno.EPROTO, "malformed netlink message")
             if reply_seq == seq:
                 interrupted = interrupted or bool(flags & NLM_F_DUMP_INTR)
@@ -138,11 +138,11 @@ def _request_dump(sock, seq, msg_type, body, parse):
                         raise DumpInterrupted()
                     return messages
                 if kind == NLMSG_ERROR:
-                    code = -struct.unpack_from("=i", data, offset + _NLMSG.size)[0]
+                    code = -struct.unpack_from("=i", data, offset + NLMSG_HEADER.size)[0]
                     if code:
                         raise OSError(code, os.strerror(code))
                 else:
-                    messages.append(parse(data, offset + _NLMSG.size, offset + length))
+                    messages.append(parse(data, offset + NLMSG_HEADER.size, offset + length))
             offset += (length + 3) & ~3
 
 
@@ -314,7 +314,7 @@ def dump_netlink():
         raise ReadError("cannot open a netlink socket: %s" % (exc.strerror or exc), error=repr(exc))
     try:
         sock.bind((0, 0))
-        link_msgs = _dump(sock, 1, "link", RTM_GETLINK, _IFINFOMSG.pack(0, 0, 0, 0, 0), _link_message)
+        link_msgs = _dump(sock, 1, "link", RTM_GETLINK, IFINFOMSG.pack(0, 0, 0, 0, 0), _link_message)
         addr_msgs = _dump(sock, 2, "addr", RTM_GETADDR, _RTGENMSG.pack(0), _address_message)
         route_msgs = (_dump(sock, 3, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET, 0, 0, 0, 0, 0, 0, 0, 0), _route_message)
                       + _dump(sock, 4, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0),
