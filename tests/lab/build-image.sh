@@ -32,43 +32,35 @@ COMMON_PACKAGES=(
 
 usage() {
   echo "usage: $0 FLAVOUR OUTDIR PUBKEY_FILE" >&2
-  echo "       FLAVOUR: bookworm-networkd | trixie-networkd | bookworm-nm" >&2
+  echo "       FLAVOUR: a recipe in $(dirname "${BASH_SOURCE[0]}")/flavours/FLAVOUR.sh" >&2
   exit 2
 }
 
+# The flavour's recipe (flavours/FLAVOUR.sh) sets SUITE, PACKAGES (beside COMMON_PACKAGES), optionally
+# KEEP_APT_LISTS=1, and defines flavour_customize ROOT, built from the helpers below. labctl keys the
+# image cache by this file plus the recipe, so adding or changing one flavour rebuilds only that one.
+load_flavour() {
+  local recipe
+  recipe="$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/flavours/$1.sh"
+  [[ "$1" =~ ^[a-z0-9-]+$ && -r "$recipe" ]] || usage
+  SUITE="" PACKAGES=() KEEP_APT_LISTS=0
+  # shellcheck source=/dev/null
+  source "$recipe"
+  if [[ -z "$SUITE" ]] || ! declare -F flavour_customize >/dev/null; then
+    echo "build-image: $recipe must set SUITE and define flavour_customize" >&2
+    exit 2
+  fi
+}
+
 # ---------------------------------------------------------------------------------
-# customisation, run by mmdebstrap as a customize hook: $1 = chroot, env carries the rest
+# helpers for the recipes
 # ---------------------------------------------------------------------------------
-customize() {
+
+# The management NIC through systemd-networkd (matched by MAC), networkd enabled.
+mgmt_networkd() {
   local root="$1"
-  local flavour="${HOSTNET_FLAVOUR:?}"
-  local pubkey="${HOSTNET_PUBKEY_FILE:?}"
-
-  echo "lab-${flavour}" >"$root/etc/hostname"
-  printf '127.0.0.1\tlocalhost\n127.0.1.1\tlab-%s\n' "$flavour" >"$root/etc/hosts"
-  printf '/dev/vda\t/\text4\trw,errors=remount-ro\t0\t1\n' >"$root/etc/fstab"
-
-  install -d -m 0700 "$root/root/.ssh"
-  install -m 0600 "$pubkey" "$root/root/.ssh/authorized_keys"
-  install -d -m 0755 "$root/etc/ssh/sshd_config.d"
-  cat >"$root/etc/ssh/sshd_config.d/hostnet-lab.conf" <<'EOF'
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-UseDNS no
-EOF
-
-  # Nothing in the lab needs these, and under software emulation every unit costs time.
-  local unit
-  for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
-    systemd-networkd-wait-online.service NetworkManager-wait-online.service \
-    systemd-timesyncd.service getty@tty1.service; do
-    ln -sfn /dev/null "$root/etc/systemd/system/$unit"
-  done
-
-  case "$flavour" in
-    bookworm-networkd | trixie-networkd)
-      install -d "$root/etc/systemd/network"
-      cat >"$root/etc/systemd/network/05-lab-mgmt.network" <<EOF
+  install -d "$root/etc/systemd/network"
+  cat >"$root/etc/systemd/network/05-lab-mgmt.network" <<EOT
 # Lab management NIC (qemu user networking, only reachable through the SSH forward).
 [Match]
 MACAddress=${MGMT_MAC}
@@ -77,12 +69,15 @@ MACAddress=${MGMT_MAC}
 Address=${MGMT_ADDR}
 LinkLocalAddressing=no
 IPv6AcceptRA=no
-EOF
-      chroot "$root" systemctl enable systemd-networkd.service
-      ;;
-    bookworm-nm)
-      install -d -m 0755 "$root/etc/NetworkManager/system-connections"
-      cat >"$root/etc/NetworkManager/system-connections/lab-mgmt.nmconnection" <<EOF
+EOT
+  chroot "$root" systemctl enable systemd-networkd.service
+}
+
+# The management NIC through NetworkManager; networkd disabled and masked.
+mgmt_nm() {
+  local root="$1"
+  install -d -m 0755 "$root/etc/NetworkManager/system-connections"
+  cat >"$root/etc/NetworkManager/system-connections/lab-mgmt.nmconnection" <<EOT
 [connection]
 id=lab-mgmt
 type=ethernet
@@ -97,49 +92,78 @@ address1=${MGMT_ADDR}
 
 [ipv6]
 method=disabled
-EOF
-      chmod 0600 "$root/etc/NetworkManager/system-connections/lab-mgmt.nmconnection"
-      # No DHCP "Wired connection N" profiles for NICs nobody configured.
-      install -d "$root/etc/NetworkManager/conf.d"
-      printf '[main]\nno-auto-default=*\n' >"$root/etc/NetworkManager/conf.d/10-lab.conf"
-      chroot "$root" systemctl disable systemd-networkd.service systemd-networkd.socket 2>/dev/null || true
-      ln -sfn /dev/null "$root/etc/systemd/system/systemd-networkd.service"
-      chroot "$root" systemctl enable NetworkManager.service
-      ;;
-  esac
+EOT
+  chmod 0600 "$root/etc/NetworkManager/system-connections/lab-mgmt.nmconnection"
+  # No DHCP "Wired connection N" profiles for NICs nobody configured.
+  install -d "$root/etc/NetworkManager/conf.d"
+  printf '[main]\nno-auto-default=*\n' >"$root/etc/NetworkManager/conf.d/10-lab.conf"
+  chroot "$root" systemctl disable systemd-networkd.service systemd-networkd.socket 2>/dev/null || true
+  ln -sfn /dev/null "$root/etc/systemd/system/systemd-networkd.service"
+  chroot "$root" systemctl enable NetworkManager.service
+}
 
-  if [[ "$flavour" == trixie-networkd ]]; then
-    # python3-pyroute2 is NOT installed; it waits in a local apt repository, the only
-    # apt source of the image, so that installing it from a playbook works offline.
-    local pkgs=()
-    mapfile -t pkgs < <(chroot "$root" apt-get install --simulate --no-install-recommends \
-      python3-pyroute2 | awk '$1 == "Inst" { print $2 }')
-    if [[ ${#pkgs[@]} -eq 0 ]]; then
-      echo "build-image: could not resolve python3-pyroute2 for the local repo" >&2
-      return 1
-    fi
-    echo "build-image: local repo gets: ${pkgs[*]}"
-    install -d "$root$LOCAL_REPO"
-    # shellcheck disable=SC2016  # $1 and $@ are expanded by the chroot's sh
-    (cd "$root$LOCAL_REPO" && chroot "$root" sh -c 'cd "$1" && shift && apt-get download "$@"' \
-      sh "$LOCAL_REPO" "${pkgs[@]}")
-    (cd "$root$LOCAL_REPO" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null)
-    rm -f "$root/etc/apt/sources.list"
-    rm -f "$root"/etc/apt/sources.list.d/*
-    echo "deb [trusted=yes] file:${LOCAL_REPO} ./" >"$root/etc/apt/sources.list.d/hostnet-local.list"
-    chroot "$root" apt-get update
-    # Prove now, not in a scenario, that the offline install resolves.
-    chroot "$root" apt-get install --simulate --no-install-recommends python3-pyroute2 >/dev/null
-    # shellcheck disable=SC2016  # dpkg-query's own ${...} format, not shell
-    if chroot "$root" dpkg-query -W -f '${Status}' python3-pyroute2 2>/dev/null | grep -q installed; then
-      echo "build-image: python3-pyroute2 must not be installed in $flavour" >&2
-      return 1
-    fi
-  else
-    # The other images get no apt source at all: the guests cannot reach a mirror.
-    rm -f "$root/etc/apt/sources.list"
-    rm -f "$root"/etc/apt/sources.list.d/*
+# No apt source at all: the guests cannot reach a mirror.
+no_apt_sources() {
+  rm -f "$1/etc/apt/sources.list"
+  rm -f "$1"/etc/apt/sources.list.d/*
+}
+
+# local_repo ROOT PKG...: the packages (with what they need and the image lacks) are NOT installed but
+# wait in a local apt repository, the image's only apt source (needs KEEP_APT_LISTS=1 in the recipe).
+local_repo() {
+  local root="$1"
+  shift
+  local pkgs=()
+  mapfile -t pkgs < <(chroot "$root" apt-get install --simulate --no-install-recommends \
+    "$@" | awk '$1 == "Inst" { print $2 }')
+  if [[ ${#pkgs[@]} -eq 0 ]]; then
+    echo "build-image: could not resolve $* for the local repo" >&2
+    return 1
   fi
+  echo "build-image: local repo gets: ${pkgs[*]}"
+  install -d "$root$LOCAL_REPO"
+  # shellcheck disable=SC2016  # $1 and $@ are expanded by the chroot's sh
+  (cd "$root$LOCAL_REPO" && chroot "$root" sh -c 'cd "$1" && shift && apt-get download "$@"' \
+    sh "$LOCAL_REPO" "${pkgs[@]}")
+  (cd "$root$LOCAL_REPO" && dpkg-scanpackages --multiversion . /dev/null >Packages 2>/dev/null)
+  no_apt_sources "$root"
+  echo "deb [trusted=yes] file:${LOCAL_REPO} ./" >"$root/etc/apt/sources.list.d/hostnet-local.list"
+  chroot "$root" apt-get update
+  # Prove now, not in a scenario, that the offline install resolves.
+  chroot "$root" apt-get install --simulate --no-install-recommends "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------------------------
+# customisation, run by mmdebstrap as a customize hook: $1 = chroot, env carries the rest
+# ---------------------------------------------------------------------------------
+customize() {
+  local root="$1"
+  local flavour="${HOSTNET_FLAVOUR:?}"
+  local pubkey="${HOSTNET_PUBKEY_FILE:?}"
+  load_flavour "$flavour"
+
+  echo "lab-${flavour}" >"$root/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\tlab-%s\n' "$flavour" >"$root/etc/hosts"
+  printf '/dev/vda\t/\text4\trw,errors=remount-ro\t0\t1\n' >"$root/etc/fstab"
+
+  install -d -m 0700 "$root/root/.ssh"
+  install -m 0600 "$pubkey" "$root/root/.ssh/authorized_keys"
+  install -d -m 0755 "$root/etc/ssh/sshd_config.d"
+  cat >"$root/etc/ssh/sshd_config.d/hostnet-lab.conf" <<'EOT'
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UseDNS no
+EOT
+
+  # Nothing in the lab needs these, and under software emulation every unit costs time.
+  local unit
+  for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
+    systemd-networkd-wait-online.service NetworkManager-wait-online.service \
+    systemd-timesyncd.service getty@tty1.service; do
+    ln -sfn /dev/null "$root/etc/systemd/system/$unit"
+  done
+
+  flavour_customize "$root"
 
   # shellcheck disable=SC2016  # dpkg-query's own ${...} format, not shell
   chroot "$root" dpkg-query -W -f '${Package} ${Version}\n' >"${HOSTNET_MANIFEST:?}"
@@ -156,13 +180,8 @@ main() {
   fi
   [[ $# -eq 3 ]] || usage
   local flavour="$1" outdir="$2" pubkey="$3"
-  local suite packages=("${COMMON_PACKAGES[@]}")
-  case "$flavour" in
-    bookworm-networkd) suite=bookworm; packages+=(python3-pyroute2) ;;
-    trixie-networkd) suite=trixie ;;
-    bookworm-nm) suite=bookworm; packages+=(python3-pyroute2 network-manager) ;;
-    *) usage ;;
-  esac
+  load_flavour "$flavour"
+  local suite="$SUITE" packages=("${COMMON_PACKAGES[@]}" "${PACKAGES[@]}")
   [[ -r "$pubkey" ]] || { echo "build-image: no public key at $pubkey" >&2; exit 1; }
   [[ ! -e "$outdir" ]] || { echo "build-image: $outdir exists" >&2; exit 1; }
 
@@ -183,8 +202,8 @@ main() {
   export HOSTNET_SELF="$self"
 
   local skip=()
-  # trixie keeps the package lists of its local repository; mmdebstrap would delete them after the hooks.
-  [[ "$flavour" == trixie-networkd ]] && skip+=(--skip=cleanup/apt/lists)
+  # A local repository's package lists stay; mmdebstrap would delete them after the hooks.
+  [[ "$KEEP_APT_LISTS" == 1 ]] && skip+=(--skip=cleanup/apt/lists)
 
   local t0=$SECONDS
   # shellcheck disable=SC2016  # $1 and $HOSTNET_SELF are expanded by mmdebstrap's shell

@@ -2,7 +2,7 @@
 # scenarios in extensions/molecule/. Included from the top-level Makefile, which provides PYTHON and
 # exports ANSIBLE_COLLECTIONS_PATH (a directory holding ansible_collections/hostnet/dockerhost -> repo).
 #
-#   make lab-images                     build the three guest images (cached in $(HOSTNET_LAB_CACHE))
+#   make lab-images                     build the guest images the scenarios need (cached in $(HOSTNET_LAB_CACHE))
 #   make lab-up FLAVOUR=trixie-networkd boot one guest and leave it running (lab-ssh, lab-down)
 #   make lab-ssh FLAVOUR=...            shell in that guest
 #   make lab-down FLAVOUR=...           stop that guest (manual-<flavour>), drop its overlay
@@ -25,8 +25,11 @@ LAB_GUESTS = $(shell $(PYTHON) -c 'import sys, yaml; print(" ".join(p["name"] fo
 
 .PHONY: lab-images lab-up lab-ssh lab-down lab-list test-lab
 
+# The images the chosen scenarios boot (every flavour: `tests/lab/labctl images`).
+LAB_FLAVOURS = $(shell $(PYTHON) -c 'import sys, yaml; print(" ".join(sorted({p["flavour"] for f in sys.argv[1:] for p in (yaml.safe_load(open(f)) or {}).get("platforms", [])})))' $(foreach s,$(LAB_SCENARIOS),extensions/molecule/$(s)/molecule.yml))
+
 lab-images:
-	$(LABCTL) images
+	$(LABCTL) images $(LAB_FLAVOURS)
 
 lab-up:
 	$(LABCTL) up $(FLAVOUR) --name $(LAB_NAME)
