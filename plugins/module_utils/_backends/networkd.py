@@ -22,6 +22,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Backend,
     Persistence,
     Unsupported,
+    is_lag_port,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, FILE_PREFIX, T2B_UNIT_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused
@@ -124,7 +125,8 @@ class NetworkdBackend(Backend):
         unit = self.network_unit(ifname)
         if unit is None:
             raise Unsupported("no .network of systemd-networkd applies to %s" % ifname)
-        content = render_dropin("port_promisc", "keep %s promiscuous (port of a bridged LAG)" % ifname,
+        why = "port of a bridged LAG" if is_lag_port(self.host, ifname) else "named in its interfaces option"
+        content = render_dropin("port_promisc", "keep %s promiscuous (%s)" % (ifname, why),
                                 "Link", [("Promiscuous", "yes")]) if enabled else None
         return self._plan_dropin(ifname, unit, "promisc", content, "Link", ("Promiscuous",))
 

@@ -31,7 +31,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_ma
     derived_mac,
     the_bridge,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import lynis_lines, plan_port_promisc
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import render_lines, whitelist_entries
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import mac_problem, validate_mac
 
 # --------------------------------------------------------------------------------------------------------
@@ -199,7 +200,13 @@ def test_default_targets_are_ports_of_bridged_lags_only():
     assert "active slave only" in plan.ports[1].note and "backup slave" in plan.ports[1].note
     assert set(plan.ledger_after["ports"]) == {"lan0", "lan1", "lan2"}
     assert plan.ledger_after["ports"]["lan2"]["runtime_set"] is False  # the flag was there before us
-    assert lynis_lines(plan) == ["if_promisc:lan0:", "if_promisc:lan1:", "if_promisc:lan2:"]
+    assert render_lines(whitelist_entries(_lags(), plan.ports)[0]) == [
+        "if_promisc:ab0:bond, port of bridge br0 (hostnet.dockerhost):",
+        "if_promisc:lan0:port of bond ab0 (hostnet.dockerhost):",
+        "if_promisc:lan1:port of bond ab0 (hostnet.dockerhost):",
+        "if_promisc:lan2:port of team tm0 (hostnet.dockerhost):",
+        "if_promisc:tm0:team, port of bridge br0 (hostnet.dockerhost):",
+    ]
 
 
 def test_nothing_to_do_means_no_change_and_no_ledger_entry():
