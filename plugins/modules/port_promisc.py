@@ -45,11 +45,20 @@ options:
   masters:
     description:
       - Bond or team interfaces whose ports to act on.
-      - Default, every bond and team that is a port of a bridge - unless O(interfaces) is given, then none.
+      - Default, every bond and team that is a port of a bridge - unless O(interfaces) is given, then none
+        (see O(bridged_lags)).
       - With O(state=absent), limits the revert to the ports of these masters.
     type: list
     elements: str
     default: []
+  bridged_lags:
+    description:
+      - Act on the ports of every bond and team that is a port of a bridge, besides O(masters) and O(interfaces).
+      - Default, V(true) when neither O(masters) nor O(interfaces) is given, else V(false). The playbook sets it
+        V(true), so that O(interfaces) adds to the LAG ports instead of replacing them.
+      - With O(state=absent) and V(true), limits the revert to (also) the ports of the bridged LAGs.
+    type: bool
+    version_added: "0.4.0"
   interfaces:
     description:
       - Interfaces to make promiscuous themselves, for example C(docker0) or a bridge (seed 001). Persisted
@@ -178,6 +187,7 @@ ARGUMENT_SPEC = argument_spec(
     state_option(), persist_option(), backup_option(),
     masters=dict(type="list", elements="str", default=[]),
     interfaces=dict(type="list", elements="str", default=[]),
+    bridged_lags=dict(type="bool"),
     lynis_whitelist=dict(type="bool", default=False),
     lynis_profile=dict(type="path"),
 )

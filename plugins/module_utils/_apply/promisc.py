@@ -67,7 +67,7 @@ def enforce_port_promisc(module):
     state = read_host_state(read_teams=False)
     owners, fallback = host_backends(state, run)
     plan = plan_port_promisc(state, masters, enabled, load_ledger(LEDGER, shape=LEDGER_SHAPE), owners, fallback,
-                             params["persist"], interfaces=interfaces)
+                             params["persist"], interfaces=interfaces, bridged_lags=params["bridged_lags"])
     whitelist = plan_lynis_profiles(plan, state, interfaces, params["lynis_profile"], enabled)
     ledger_edit = plan_ledger(LEDGER, plan.ledger_after)
     diff = [runtime_diff(plan)] + [d for p in plan.persistence for d in p.diffs()] \
@@ -89,7 +89,6 @@ def enforce_port_promisc(module):
     if params["lynis_whitelist"]:
         result["lynis_if_promisc"] = whitelist
     if not plan.ports and not txn.changed:
-        result["msg"] = "no ports to act on: no bond or team is a bridge port" \
-            if enabled and not masters and not interfaces else "nothing recorded to revert" if not enabled \
-            else "nothing to change"
+        result["msg"] = "nothing recorded to revert" if not enabled else "no ports to act on: %s" \
+            % ("no bond or team is a bridge port" if not masters else "the masters have no ports")
     return result

@@ -141,10 +141,17 @@ def lag_of(state, link):
     return master if master is not None and master.kind in LAG_KINDS else None
 
 
-def chosen_targets(state, masters, interfaces):
-    """[(link, its LAG or None)]: the ports of the chosen LAGs (every bridged LAG when neither option is
-    given), then the named interfaces not among them. Unknown names fail here, before any change."""
-    lags = chosen_lags(state, masters) if masters or not interfaces else []
+def bridged_lags_wanted(masters, interfaces, bridged_lags):
+    """Whether every LAG under a bridge is acted on: as asked, else when neither masters nor interfaces are."""
+    return (not masters and not interfaces) if bridged_lags is None else bool(bridged_lags)
+
+
+def chosen_targets(state, masters, interfaces, bridged_lags=None):
+    """[(link, its LAG or None)]: the ports of the named LAGs and (``bridged_lags``) of every LAG under a
+    bridge, then the named interfaces not among them. Unknown names fail here, before any change."""
+    lags = chosen_lags(state, masters) if masters else []
+    if bridged_lags_wanted(masters, interfaces, bridged_lags):
+        lags += [lag for lag in chosen_lags(state, []) if lag.name not in set(masters)]
     validate_known_interfaces("interfaces", interfaces, state.links)
     targets = [(state.links[name], lag) for lag in lags for name in lag.ports]
     seen = {link.name for link, _lag in targets}
@@ -155,16 +162,18 @@ def chosen_targets(state, masters, interfaces):
     return targets
 
 
-def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist=True, interfaces=()):
+def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist=True, interfaces=(),
+                      bridged_lags=None):
     """Pure given the backends' planning (which only reads). ``ledger``: {"ports": {name: {...}}, ...}.
 
     ``interfaces``: names made promiscuous themselves (docker0, a bridge); given without ``masters``, only
-    they are acted on. With ``enabled`` false both options limit the revert; neither: all that is recorded."""
+    they are acted on, unless ``bridged_lags`` (None: true when neither is given) adds every LAG under a
+    bridge. With ``enabled`` false the options limit the revert; none: all that is recorded."""
     recorded = dict(ledger.get("ports", {}))
     plan = PromiscPlan(ledger_before=ledger)
     interfaces = list(dict.fromkeys(interfaces))
     if enabled:
-        for port, lag in chosen_targets(state, masters, interfaces):
+        for port, lag in chosen_targets(state, masters, interfaces, bridged_lags):
             item = PortPlan(name=port.name, master=lag.name if lag else None, master_kind=lag.kind if lag else None,
                             kind=port.kind, bond_mode=lag.bond.mode if lag and lag.bond else None,
                             slave_state=port.slave_state, flag_before=port.promisc_flag, flag_after=True,
@@ -183,8 +192,9 @@ def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist
     else:
         # a name recorded earlier may be gone now: its persistence can still be reverted
         validate_known_interfaces("interfaces", [n for n in interfaces if n not in recorded], state.links)
-        wanted = set(interfaces) | {p for lag in (chosen_lags(state, masters) if masters else []) for p in lag.ports}
-        for name in sorted(set(recorded) & (wanted if masters or interfaces else set(recorded))):
+        lags = (chosen_lags(state, masters) if masters else []) + (chosen_lags(state, []) if bridged_lags else [])
+        wanted = set(interfaces) | {p for lag in lags for p in lag.ports}
+        for name in sorted(set(recorded) & (wanted if masters or interfaces or bridged_lags else set(recorded))):
             entry = recorded.pop(name)
             port = state.links.get(name)
             flag = port.promisc_flag if port else False

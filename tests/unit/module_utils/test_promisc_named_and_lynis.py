@@ -86,6 +86,15 @@ def test_both_options_act_on_the_ports_then_the_named_ones_once_each():
     assert plan.ports[1].master == "ab0" and "backup slave" in plan.ports[1].note  # a LAG port keeps its note
 
 
+def test_bridged_lags_adds_every_bridged_lag_to_the_named_interfaces():
+    plan = plan_port_promisc(host(), [], True, {}, [], Fallback(), interfaces=["docker0"], bridged_lags=True)
+    assert [p.name for p in plan.ports] == ["lan0", "lan1", "docker0"]
+    plan = plan_port_promisc(host(), ["ab0"], True, {}, [], Fallback(), bridged_lags=True)
+    assert [p.name for p in plan.ports] == ["lan0", "lan1"]  # a named master that is also bridged: once
+    plan = plan_port_promisc(host(), [], True, {}, [], Fallback(), bridged_lags=False)
+    assert plan.ports == []
+
+
 def test_a_named_lag_port_gets_its_lag_and_note():
     plan = plan_port_promisc(host(), [], True, {}, [], Fallback(), interfaces=["lan1"])
     assert (plan.ports[0].master, plan.ports[0].master_kind) == ("ab0", "bond")
