@@ -340,6 +340,17 @@ def test_networkd_promisc_is_a_dropin_in_etc_and_a_later_user_dropin_is_reported
     assert any("99-user.conf:2 sets Promiscuous=no" in note for note in plan.notes)
 
 
+def test_networkd_promisc_dropin_says_why_lag_port_or_named_interface(tmp_path):
+    backend = _networkd_host(tmp_path)
+    assert backend.plan_promisc("lan0", True).files[0].after.startswith(
+        "# Managed by hostnet.dockerhost.port_promisc: keep lan0 promiscuous (port of a bridged LAG)\n")
+    bridge_dropin = backend.plan_promisc("br0", True).files[0]  # seed 001: a bridge itself, named
+    assert bridge_dropin.path == os.path.join(str(tmp_path), "50-br0.network.d", "90-hostnet-dockerhost-promisc.conf")
+    assert bridge_dropin.after == ("# Managed by hostnet.dockerhost.port_promisc: keep br0 promiscuous (named in its "
+                                   "interfaces option)\n# To undo: delete this file and run 'networkctl reload'.\n"
+                                   "[Link]\nPromiscuous=yes\n")
+
+
 def test_networkd_dropin_is_idempotent_and_removable(tmp_path):
     backend = _networkd_host(tmp_path)
     edit = backend.plan_promisc("lan0", True).files[0]
