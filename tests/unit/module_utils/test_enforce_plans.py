@@ -351,6 +351,16 @@ def test_networkd_promisc_dropin_says_why_lag_port_or_named_interface(tmp_path):
                                    "[Link]\nPromiscuous=yes\n")
 
 
+def test_networkd_leaves_a_named_interface_to_the_fallback_when_its_network_is_shared(tmp_path):
+    backend = _networkd_host(tmp_path)
+    backend.networkd.link_network_file["lan3"] = "/etc/systemd/network/50-br0.network"  # a catch-all, say
+    with pytest.raises(Unsupported, match="50-br0.network also applies to lan3, which a drop-in would make"):
+        backend.plan_promisc("br0", True)
+    plan = plan_with_owner("br0", "promisc", True, [backend], Fallback())
+    assert plan.backend == "fallback" and "persisted through the fallback instead" in plan.notes[0]
+    assert backend.plan_promisc("br0", False).files[0].action == "none"  # removal still planned through networkd
+
+
 def test_networkd_dropin_is_idempotent_and_removable(tmp_path):
     backend = _networkd_host(tmp_path)
     edit = backend.plan_promisc("lan0", True).files[0]
