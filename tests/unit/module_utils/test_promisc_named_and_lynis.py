@@ -138,7 +138,7 @@ def test_whitelist_lag_ports_bridge_ports_but_no_veths_and_the_named_ones():
     current = host()
     plan = plan_port_promisc(current, ["ab0"], True, {}, [], Fallback(), interfaces=["docker0"])
     entries, notes = whitelist_entries(current, plan.ports, ["docker0"])
-    assert [name for name, _ in entries] == ["ab0", "docker0", "lan0", "lan1", "vx0"]
+    assert [name for name, _description in entries] == ["ab0", "docker0", "lan0", "lan1", "vx0"]
     assert dict(entries)["ab0"] == "bond, port of bridge br0 (hostnet.dockerhost)"
     assert dict(entries)["lan1"] == "port of bond ab0 (hostnet.dockerhost)"
     assert dict(entries)["docker0"] == "named in port_promisc interfaces (hostnet.dockerhost)"
