@@ -25,6 +25,8 @@ ARGUMENT_SPEC = dict(
     hosts=dict(type="raw", default="all"),
     include=dict(type="raw", default=[]),
     exclude=dict(type="raw", default=[]),
+    promisc_interfaces=dict(type="raw", default=[]),
+    lynis_profile=dict(type="raw", default=""),
     report_dir=dict(type="path", required=True),
 )
 
@@ -53,6 +55,7 @@ class ActionModule(ActionBase):
             fail_on = fleet.validate_fail_on(args["fail_on"])
             checks = fleet.validate_checks(args["checks"])
             fleet.validate_filters(args["include"], args["exclude"])
+            fleet.validate_promisc_options(args["promisc_interfaces"], args["lynis_profile"])
         except fleet.FleetError as exc:
             raise AnsibleActionFail(str(exc)) from None
 

@@ -15,7 +15,7 @@ short_description: Check the fleet playbook's variables and start a run, before 
 version_added: 0.2.0
 description:
   - The first task of the playbook C(hostnet.dockerhost.harden_docker_hosts), on the controller. Checks the gate level,
-    the checks and the host pattern, and fails with a message naming the variable when one is wrong, so that a
+    the checks, the host pattern, the interface lists and the lynis profile path, and fails with a message naming the variable when one is wrong, so that a
     pipeline gate never passes because less was audited than asked.
   - Returns a run id that stamps every host's result file, so that a file an earlier run left in the same report
     directory never counts as this run's.
@@ -50,6 +50,16 @@ options:
     description: The playbook's C(hostnet_exclude), a list of interface names; none may be in O(include) too.
     type: raw
     default: []
+  promisc_interfaces:
+    description: The playbook's C(hostnet_promisc_interfaces), a list of valid interface names.
+    type: raw
+    default: []
+    version_added: 0.4.0
+  lynis_profile:
+    description: The playbook's C(hostnet_lynis_profile), empty (off) or an absolute path.
+    type: raw
+    default: ""
+    version_added: 0.4.0
   report_dir:
     description: The report directory on the controller; created with its C(hosts/) subdirectory.
     type: path

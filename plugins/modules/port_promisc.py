@@ -7,11 +7,12 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: port_promisc
-short_description: Keep the ports of bridged bonds and teams promiscuous, now and after a reboot
+short_description: Keep the ports of bridged bonds and teams, or named interfaces, promiscuous, now and after a reboot
 version_added: "0.2.0"
 description:
   - Sets the administrative promiscuous flag (C(ip link set PORT promisc on)) on every port of the chosen bond
-    and team interfaces, over netlink, and persists it through the network backend that owns each port.
+    and team interfaces, and on the interfaces named in O(interfaces), over netlink, and persists it through the
+    network backend that owns each one.
   - "Why: a LAG under a bridge must receive frames for the containers' MACs. Bridges make their ports
     promiscuous, and teams and bonds pass that on, but not always: bonds in active-backup, balance-tlb and
     balance-alb pass it to the active slave only, and after a reboot team ports were seen not promiscuous
@@ -22,8 +23,21 @@ description:
     versions get the fallback and the result says so), ifupdown (a marked C(post-up ip link set dev PORT promisc
     on) line in the port's stanza), or, where none owns the port, the collection's fallback: a udev rule
     C(/etc/udev/rules.d/90-hostnet-dockerhost-promisc-PORT.rules) that sets the flag when the port appears."
+  - "Named interfaces (O(interfaces), seed 001): making an interface that is not a LAG port promiscuous
+    (C(docker0), a bridge) is the right fix when frames for it arrive, by design, addressed to MACs that are not
+    its own - in a VM the hypervisor's vSwitch must deliver them as well (it passes only frames for MACs it
+    knows unless its port group allows promiscuous mode or MAC learning). It only hides a MAC problem when the
+    frames carry a MAC the bridge had before (its MAC followed its ports; neighbours and containers kept the old
+    one): pin the bridge's MAC with M(hostnet.dockerhost.bridge_mac) instead. Each such result entry carries
+    that note. The fallback's udev rule also fires when Docker creates C(docker0) again when it starts."
   - What the module set is recorded in C(/var/lib/hostnet-dockerhost/port_promisc.json), so C(state=absent)
     reverts exactly that and leaves flags and settings it did not make alone.
+  - "With O(lynis_profile), a marked block of C(if_promisc:NAME:DESCRIPTION:) lines in that lynis profile
+    whitelists every interface Docker networking needs promiscuous (lynis' test NETW-3015 reports any interface
+    whose kernel promiscuity counter is not zero): the LAG ports acted on, every bridge port that is not a veth
+    (the bridged LAGs included) and the named O(interfaces). Veths are left out: their names churn with the
+    containers, and NETW-3015 cannot look them up (it reads names from C(ip -o link), where a veth is
+    C(vethA@vethB)). The block is recomputed on every run; the rest of the file is kept byte for byte."
   - Reads the host again after a change and fails when the kernel does not show the flag.
 author:
   - hostnet.dockerhost maintainers (@hostnet)
@@ -31,11 +45,32 @@ options:
   masters:
     description:
       - Bond or team interfaces whose ports to act on.
-      - Default, every bond and team that is a port of a bridge.
+      - Default, every bond and team that is a port of a bridge - unless O(interfaces) is given, then none
+        (see O(bridged_lags)).
       - With O(state=absent), limits the revert to the ports of these masters.
     type: list
     elements: str
     default: []
+  bridged_lags:
+    description:
+      - Act on the ports of every bond and team that is a port of a bridge, besides O(masters) and O(interfaces).
+      - Default, V(true) when neither O(masters) nor O(interfaces) is given, else V(false). The playbook sets it
+        V(true), so that O(interfaces) adds to the LAG ports instead of replacing them.
+      - With O(state=absent) and V(true), limits the revert to (also) the ports of the bridged LAGs.
+    type: bool
+    version_added: "0.4.0"
+  interfaces:
+    description:
+      - Interfaces to make promiscuous themselves, for example C(docker0) or a bridge (seed 001). Persisted
+        through the same backends and recorded in the same ledger as LAG ports.
+      - Given without O(masters), only these are acted on; both may be given.
+      - A name the host does not have fails the run before any change.
+      - With O(state=absent), limits the revert to these interfaces (and the ports of O(masters)); a recorded
+        interface that no longer exists may be named to remove its persistence.
+    type: list
+    elements: str
+    default: []
+    version_added: "0.4.0"
   state:
     description:
       - V(present) makes the ports promiscuous; V(absent) reverts what this module set before.
@@ -44,10 +79,21 @@ options:
     default: present
   lynis_whitelist:
     description:
-      - Return RV(lynis_if_promisc), the lines for a lynis profile (C(if_promisc:PORT:)) that whitelist the
-        ports made promiscuous, so a security audit does not report intended promiscuous mode as a sniffer.
+      - Return RV(lynis_if_promisc), the lines for a lynis profile (C(if_promisc:NAME:DESCRIPTION:)) that
+        whitelist the interfaces Docker networking needs promiscuous (as written by O(lynis_profile)), so a
+        security audit does not report intended promiscuous mode as a sniffer.
     type: bool
     default: false
+  lynis_profile:
+    description:
+      - A lynis profile (absolute path, usually C(/etc/lynis/custom.prf), the last one lynis loads) to keep a
+        marked block of C(if_promisc) lines in; created when missing. Unset, no profile is written.
+      - With O(state=absent) the block is removed whole (also when O(masters) or O(interfaces) limit the revert),
+        and the file too when this module created it and nothing else is in it; unset, the block is removed from
+        every profile the ledger records.
+      - Names lynis cannot take (characters outside letters, digits, C(_ . -)) are left out with a warning.
+    type: path
+    version_added: "0.4.0"
 attributes:
   check_mode:
     support: full
@@ -77,41 +123,58 @@ EXAMPLES = r"""
     lynis_whitelist: true
   register: promisc
 
-- name: Whitelist them in lynis
-  ansible.builtin.lineinfile:
-    path: /etc/lynis/custom.prf
-    line: "{{ item }}"
-    create: true
-    mode: "0644"
-  loop: "{{ promisc.lynis_if_promisc }}"
+- name: Seed 001 - docker0 itself promiscuous (now and after Docker re-creates it), whitelisted in lynis
+  hostnet.dockerhost.port_promisc:
+    interfaces: [docker0]
+    lynis_profile: /etc/lynis/custom.prf
 
-- name: Revert what port_promisc set
+- name: Bridged LAG ports and br0 itself
+  hostnet.dockerhost.port_promisc:
+    masters: [bond0]
+    interfaces: [br0]
+
+- name: Revert what port_promisc set, and remove its block from the lynis profile
   hostnet.dockerhost.port_promisc:
     state: absent
+    lynis_profile: /etc/lynis/custom.prf
 """
 
 RETURN = r"""
 ports:
-  description: One entry per port acted on.
+  description:
+    - One entry per interface acted on (LAG ports and named interfaces). C(master) and C(master_kind) are null for
+      a named interface that is no LAG port; its C(note) says when promiscuous mode is the right fix and when it
+      only hides a MAC problem. C(kind) is the interface's own kind.
   returned: always
   type: list
   elements: dict
   sample:
-    - {name: lan0, master: agg0, master_kind: bond, bond_mode: active-backup, slave_state: backup,
+    - {name: lan0, kind: physical, master: agg0, master_kind: bond, bond_mode: active-backup, slave_state: backup,
        promisc_flag_before: false, promisc_flag_after: true, effective_promisc_before: false,
        backend: systemd-networkd, owner: /etc/systemd/network/50-lan0.network,
        note: "bond mode active-backup passes promiscuous mode to the active slave only; ..."}
+    - {name: docker0, kind: bridge, master: null, master_kind: null, promisc_flag_before: false,
+       promisc_flag_after: true, backend: fallback, owner: null, note: "docker0 is not a LAG port; ..."}
 persistence:
   description: Per port, the backend used, its evidence of ownership, the files and profile values changed.
   returned: always
   type: list
   elements: dict
 lynis_if_promisc:
-  description: lynis profile lines for the ports that are promiscuous by this module's doing.
+  description: lynis profile lines for the interfaces Docker networking needs promiscuous (see O(lynis_profile)).
   returned: when O(lynis_whitelist=true)
   type: list
   elements: str
-  sample: ["if_promisc:lan0:", "if_promisc:lan1:"]
+  sample: ["if_promisc:agg0:bond, port of bridge br0 (hostnet.dockerhost):",
+           "if_promisc:lan0:port of bond agg0 (hostnet.dockerhost):"]
+lynis_profiles:
+  description:
+    - Per lynis profile planned, its C(path), C(action) (V(create), V(update), V(remove) or V(none)), C(reason)
+      and the C(lines) of its block (empty when the block is removed).
+  returned: always
+  type: list
+  elements: dict
+  version_added: "0.4.0"
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -123,7 +186,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import
 ARGUMENT_SPEC = argument_spec(
     state_option(), persist_option(), backup_option(),
     masters=dict(type="list", elements="str", default=[]),
+    interfaces=dict(type="list", elements="str", default=[]),
+    bridged_lags=dict(type="bool"),
     lynis_whitelist=dict(type="bool", default=False),
+    lynis_profile=dict(type="path"),
 )
 
 

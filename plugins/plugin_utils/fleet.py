@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 
 from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import plain
 
 FORMAT = 1
@@ -98,6 +99,22 @@ def validate_filters(include, exclude):
         raise FleetError("hostnet_include and hostnet_exclude both name %s: an interface is either audited or "
                          "silenced; remove it from one of them" % ", ".join(repr(item) for item in both))
     return list(include), list(exclude)
+
+
+def validate_promisc_options(interfaces, lynis_profile):
+    """hostnet_promisc_interfaces (a list of interface names) and hostnet_lynis_profile (empty: off, else an
+    absolute path): (interfaces, lynis_profile or None)."""
+    if isinstance(interfaces, str) or not isinstance(interfaces, (list, tuple)):
+        raise FleetError("hostnet_promisc_interfaces: expected a list of interface names, got %r" % (interfaces,))
+    bad = ["%r %s" % (name, interface_name_problem(name)) for name in interfaces if interface_name_problem(name)]
+    if bad:
+        raise FleetError("hostnet_promisc_interfaces: invalid interface name(s): %s" % "; ".join(bad))
+    if lynis_profile in (None, ""):
+        return list(interfaces), None
+    if not isinstance(lynis_profile, str) or not lynis_profile.startswith("/"):
+        raise FleetError("hostnet_lynis_profile: expected an absolute path (e.g. /etc/lynis/custom.prf) or empty "
+                         "(off), got %r" % (lynis_profile,))
+    return list(interfaces), lynis_profile
 
 
 def gate_hosts(report, fail_on):

@@ -113,6 +113,11 @@ def test_variables_are_checked_before_any_host_is_touched(netns, tmp_path):
     assert "is undefined" not in nomatch.stdout
     _no_report_and_failed(playbook(netns.name, tmp_path / "f", "-e", '{"hostnet_include": ["brpb"], "hostnet_exclude": ["brpb"]}'),
                           tmp_path / "f", "hostnet_include and hostnet_exclude both name 'brpb'")
+    _no_report_and_failed(playbook(netns.name, tmp_path / "g", "-e", '{"hostnet_promisc_interfaces": "docker0"}',
+                                   "-e", "hostnet_lynis_profile=custom.prf"),
+                          tmp_path / "g", "hostnet_promisc_interfaces: expected a list of interface names")
+    _no_report_and_failed(playbook(netns.name, tmp_path / "h", "-e", "hostnet_lynis_profile=custom.prf"),
+                          tmp_path / "h", "hostnet_lynis_profile: expected an absolute path")
 
     # the gate level is case-insensitive, and a repeated check is audited once
     ok = playbook(netns.name, tmp_path / "e", "-e", '{"hostnet_checks": ["bridge_mac", "bridge_mac"]}', "-e", "hostnet_fail_on=ERROR")

@@ -16,10 +16,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps im
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import plan_lynis_profiles
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import (
     LEDGER,
     LEDGER_SHAPE,
-    lynis_lines,
     plan_port_promisc,
     runtime_diff,
 )
@@ -48,11 +48,12 @@ def verify(plan, reader=read_host_state):
 
 
 def plan_promisc_transaction(plan, ledger_edit, run, backup=False, writer=NetlinkWriter, reader=read_host_state):
-    """Runtime flags first (undone exactly), then the backends' persistence, then the ledger (last: it records
-    what the steps before it did)."""
+    """Runtime flags first (undone exactly), then the backends' persistence, the lynis profiles, then the ledger
+    (last: it records what the steps before it did)."""
     steps = [LinkStep(writer, item.name, "promisc", item.flag_before, item.flag_after) for item in plan.ports
              if item.runtime_changed]
     steps += persistence_steps(plan.persistence, run, backup=backup)
+    steps += [FileStep(edit, backup=backup) for edit in plan.profiles if edit.changed]
     steps.append(FileStep(ledger_edit))
     return Transaction("port_promisc", steps, verify=lambda: verify(plan, reader), hint=HINT, settle=SETTLE)
 
@@ -60,19 +61,23 @@ def plan_promisc_transaction(plan, ledger_edit, run, backup=False, writer=Netlin
 def enforce_port_promisc(module):
     params = module.params
     masters = validate_interface_names("masters", params["masters"])
+    interfaces = validate_interface_names("interfaces", params["interfaces"])
     enabled = params["state"] == "present"
     run = module_runner(module)
     state = read_host_state(read_teams=False)
     owners, fallback = host_backends(state, run)
     plan = plan_port_promisc(state, masters, enabled, load_ledger(LEDGER, shape=LEDGER_SHAPE), owners, fallback,
-                             params["persist"])
+                             params["persist"], interfaces=interfaces, bridged_lags=params["bridged_lags"])
+    whitelist = plan_lynis_profiles(plan, state, interfaces, params["lynis_profile"], enabled)
     ledger_edit = plan_ledger(LEDGER, plan.ledger_after)
-    diff = [runtime_diff(plan)] + [d for p in plan.persistence for d in p.diffs()]
+    diff = [runtime_diff(plan)] + [d for p in plan.persistence for d in p.diffs()] \
+        + [edit.diff() for edit in plan.profiles if edit.changed]
     txn = plan_promisc_transaction(plan, ledger_edit, run, backup=params["backup"])
     result = {
         "changed": txn.changed,
         "ports": [p.to_dict() for p in plan.ports],
         "persistence": [p.to_dict() for p in plan.persistence],
+        "lynis_profiles": [dict(edit.to_dict(), lines=whitelist if enabled else []) for edit in plan.profiles],
     }
     finish(module, txn, result, diff)
     for warning in plan.notes:
@@ -82,8 +87,8 @@ def enforce_port_promisc(module):
             for note in persistence.notes:
                 module.warn("%s: %s" % (persistence.interface, note))
     if params["lynis_whitelist"]:
-        result["lynis_if_promisc"] = lynis_lines(plan)
+        result["lynis_if_promisc"] = whitelist
     if not plan.ports and not txn.changed:
-        result["msg"] = "no ports to act on: no bond or team is a bridge port" if enabled and not masters \
-            else "nothing recorded to revert"
+        result["msg"] = "nothing recorded to revert" if not enabled else "no ports to act on: %s" \
+            % ("no bond or team is a bridge port" if not masters else "the masters have no ports")
     return result

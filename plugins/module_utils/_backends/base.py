@@ -22,6 +22,7 @@ from typing import List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import LAG_KINDS
 
 
 @dataclass
@@ -103,6 +104,15 @@ class Backend:
         """team_to_bond: fill ``plan`` (a BondPlan for the team of ``facts``, a TeamFacts) with the files and
         commands that replace the team by a bond through this backend. Pure: reads nothing."""
         raise Unsupported("%s cannot replace a team by a bond" % cls.name)
+
+
+def is_lag_port(host, ifname):
+    """Whether ``ifname`` is a port of a bond or team on ``host`` (a persisted promiscuous flag says why it is
+    there: a LAG port, or an interface named in port_promisc's ``interfaces``)."""
+    links = getattr(host, "links", None) or {}
+    link = links.get(ifname)
+    master = links.get(link.master) if link is not None and link.master else None
+    return master is not None and master.kind in LAG_KINDS
 
 
 def choose_backend(ifname, backends, fallback):

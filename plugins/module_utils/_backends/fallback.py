@@ -50,6 +50,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Backend,
     Persistence,
     Unsupported,
+    is_lag_port,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_FALLBACK, FILE_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
@@ -67,6 +68,8 @@ UDEV_UNSAFE = frozenset("*?[]|$%\"'\\")
 FEATURES = {
     # feature: (module that writes it, why, ip arguments after "link set dev <ifname>")
     "promisc": ("port_promisc", "keep {ifname} promiscuous (a port of a bridged LAG)", "promisc on"),
+    # an interface named in port_promisc's ``interfaces`` that is not a LAG port (docker0, a bridge, ...)
+    "promisc-named": ("port_promisc", "keep {ifname} promiscuous (named in its interfaces option)", "promisc on"),
     "mac": ("bridge_mac", "pin the MAC of bridge {ifname} so ports joining or leaving never change it",
             "address {mac}"),
 }
@@ -94,9 +97,10 @@ def find_ip(candidates=IP_CANDIDATES, which=shutil.which):
     return os.path.abspath(found) if found else None
 
 
-def render_rule(ifname, feature, ip_path, mac=None):
-    """The text of the rule file for ``feature`` ("promisc" or "mac") of ``ifname``."""
-    module, why, arguments = FEATURES[feature]
+def render_rule(ifname, feature, ip_path, mac=None, purpose=None):
+    """The text of the rule file for ``feature`` ("promisc" or "mac") of ``ifname``; ``purpose``: the key of
+    FEATURES whose words the comment uses (default ``feature``)."""
+    module, why, arguments = FEATURES[purpose or feature]
     command = "%s link set dev %s %s" % (ip_path, ifname, arguments.format(mac=mac))
     lines = [
         "# Written by hostnet.dockerhost.%s: %s." % (module, why.format(ifname=ifname)),
@@ -138,7 +142,9 @@ class FallbackBackend(Backend):
             if problem:
                 raise Unsupported("cannot persist %s of %r with a udev rule: the name %s; use persist=false "
                                   "for a runtime-only change" % (feature, ifname, problem), interface=ifname)
-            text = render_rule(ifname, feature, self._ip(ifname, feature), mac=value if feature == "mac" else None)
+            purpose = "promisc-named" if feature == "promisc" and not is_lag_port(self.host, ifname) else None
+            text = render_rule(ifname, feature, self._ip(ifname, feature), mac=value if feature == "mac" else None,
+                               purpose=purpose)
             edit = plan_file(path, text, mode=0o644, reason="udev rule: %s of %s" % (feature, ifname))
         if os.path.exists(UDEV_CONTROL):
             return Persistence(interface=ifname, backend=self.name, owner=None, files=[edit], reload=[list(RELOAD)])

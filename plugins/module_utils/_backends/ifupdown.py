@@ -69,10 +69,13 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Backend,
     Persistence,
     Unsupported,
+    is_lag_port,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_IFUPDOWN
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
+    PROMISC_COMMENT,
+    PROMISC_NAMED_COMMENT,
     ParsedInterfaces,
     _SHELL_UNSAFE,
     _SOURCE_DIRECTORY_ENTRY,
@@ -289,7 +292,8 @@ class IfupdownBackend(Backend):
                              % (item.path, option.start + 1, option.name, option.value, ifname))
             elif not managed:
                 entry, stanza = stanzas[0]
-                new_texts[entry.fs_path] = add_promisc(entry.text, ifname, stanza.lineno)
+                comment = PROMISC_COMMENT if is_lag_port(self.host, ifname) else PROMISC_NAMED_COMMENT
+                new_texts[entry.fs_path] = add_promisc(entry.text, ifname, stanza.lineno, comment)
         else:
             for item, _option in managed:
                 new_texts[item.fs_path] = remove_promisc(item.text, ifname)

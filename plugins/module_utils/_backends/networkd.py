@@ -22,6 +22,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
     Backend,
     Persistence,
     Unsupported,
+    is_lag_port,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, FILE_PREFIX, T2B_UNIT_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused
@@ -124,7 +125,16 @@ class NetworkdBackend(Backend):
         unit = self.network_unit(ifname)
         if unit is None:
             raise Unsupported("no .network of systemd-networkd applies to %s" % ifname)
-        content = render_dropin("port_promisc", "keep %s promiscuous (port of a bridged LAG)" % ifname,
+        lag_port = is_lag_port(self.host, ifname)
+        if enabled and not lag_port:
+            # a named interface (docker0, a bridge): a drop-in for a .network that also applies to other links
+            # would make them promiscuous too
+            others = sorted(name for name in self.host.links if name != ifname and self.network_unit(name) is unit)
+            if others:
+                raise Unsupported("%s also applies to %s, which a drop-in would make promiscuous too"
+                                  % (unit.path, ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")))
+        why = "port of a bridged LAG" if lag_port else "named in its interfaces option"
+        content = render_dropin("port_promisc", "keep %s promiscuous (%s)" % (ifname, why),
                                 "Link", [("Promiscuous", "yes")]) if enabled else None
         return self._plan_dropin(ifname, unit, "promisc", content, "Link", ("Promiscuous",))
 

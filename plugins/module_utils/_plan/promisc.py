@@ -25,35 +25,49 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate impor
 
 
 LEDGER = "port_promisc"
+PROFILES_KEY = "lynis_profiles"  # the ledger's record of the lynis profiles it wrote a block into
+
+# The note of an interface named in ``interfaces`` that is not a LAG port (seed 001).
+NAMED_NOTE = (
+    "%s is not a LAG port; promiscuous, it accepts frames for every destination MAC. The right fix when frames "
+    "for it arrive by design addressed to MACs that are not its own (e.g. container MACs behind it; in a VM the "
+    "hypervisor's vSwitch must deliver them too: it passes only frames for MACs it knows unless its port group "
+    "allows promiscuous mode or MAC learning). It only hides a MAC problem when the frames carry a MAC the "
+    "bridge had before (seed 001: docker0 in a VMware guest passed traffic only while tcpdump ran; neighbours "
+    "and containers kept an old gateway MAC): then pin the bridge's MAC with hostnet.dockerhost.bridge_mac "
+    "(the audit's bridge_mac_inherited finding) and leave promiscuous mode off.")
 
 
 def LEDGER_SHAPE(data):  # noqa: N802 - a validator with an ``expected`` text, named like the constant it checks
     """The problem with port_promisc's record, in words, or None."""
-    ports = data.get("ports", {})
-    if set(data) - {"ports"}:
-        return "unexpected keys %s" % ", ".join(sorted(repr(k) for k in set(data) - {"ports"}))
-    if not isinstance(ports, dict):
-        return "'ports' is a %s, not an object" % type(ports).__name__
-    for name, entry in ports.items():
-        if not isinstance(entry, dict):
-            return "'ports'.%s is a %s, not an object" % (name, type(entry).__name__)
-        if not isinstance(entry.get("runtime_set", False), bool):
-            return "'ports'.%s.runtime_set is not true or false" % name
-        for key in ("master", "backend"):
-            if not isinstance(entry.get(key), (str, type(None))):
-                return "'ports'.%s.%s is not a string" % (name, key)
+    if set(data) - {"ports", PROFILES_KEY}:
+        return "unexpected keys %s" % ", ".join(sorted(repr(k) for k in set(data) - {"ports", PROFILES_KEY}))
+    for key, fields in (("ports", {"runtime_set": bool, "master": str, "backend": str}),
+                        (PROFILES_KEY, {"created": bool, "newline_added": bool})):
+        entries = data.get(key, {})
+        if not isinstance(entries, dict):
+            return "'%s' is a %s, not an object" % (key, type(entries).__name__)
+        for name, entry in entries.items():
+            if not isinstance(entry, dict):
+                return "'%s'.%s is a %s, not an object" % (key, name, type(entry).__name__)
+            for field_name, kind in fields.items():
+                if entry.get(field_name) is not None and not isinstance(entry[field_name], kind):
+                    return "'%s'.%s.%s is not %s" % (key, name, field_name,
+                                                     "true or false" if kind is bool else "a string")
     return None
 
 
-LEDGER_SHAPE.expected = ('{"ports": {"<port>": {"master": "<bond or team>", "runtime_set": true|false, '
-                         '"backend": "<backend name>"|null}}}')
+LEDGER_SHAPE.expected = ('{"ports": {"<port>": {"master": "<bond or team>"|null, "runtime_set": true|false, '
+                         '"backend": "<backend name>"|null}}, "lynis_profiles": {"<path>": {"created": true|false, '
+                         '"newline_added": true|false}}}')
 
 
 @dataclass
 class PortPlan:
     name: str
-    master: str
-    master_kind: str
+    master: object  # the bond or team, None for an interface named in ``interfaces`` that is no LAG port
+    master_kind: object
+    kind: object = None  # the interface's own kind (physical, bridge, bond, ...)
     bond_mode: object = None
     slave_state: object = None
     flag_before: bool = False
@@ -68,7 +82,7 @@ class PortPlan:
 
     def to_dict(self):
         return {
-            "name": self.name, "master": self.master, "master_kind": self.master_kind,
+            "name": self.name, "kind": self.kind, "master": self.master, "master_kind": self.master_kind,
             "bond_mode": self.bond_mode, "slave_state": self.slave_state,
             "promisc_flag_before": self.flag_before, "promisc_flag_after": self.flag_after,
             "effective_promisc_before": self.effective_before,
@@ -84,6 +98,7 @@ class PromiscPlan:
     ledger_before: dict = field(default_factory=dict)
     ledger_after: dict = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
+    profiles: list = field(default_factory=list)  # FileEdits of lynis profiles (_plan/lynis.py)
 
     @property
     def persistence(self):
@@ -91,7 +106,8 @@ class PromiscPlan:
 
     @property
     def changed(self):
-        return any(p.runtime_changed for p in self.ports) or any(p.changed for p in self.persistence)
+        return any(p.runtime_changed for p in self.ports) or any(p.changed for p in self.persistence) \
+            or any(edit.changed for edit in self.profiles)
 
 
 def chosen_lags(state, masters):
@@ -119,36 +135,71 @@ def port_note(lag, port):
     return "team ports follow the team only while the bridge holds it promiscuous; the flag keeps it after a reboot"
 
 
-def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist=True):
-    """Pure given the backends' planning (which only reads). ``ledger``: {"ports": {name: {...}}}."""
+def lag_of(state, link):
+    """The bond or team ``link`` is a port of, or None."""
+    master = state.links.get(link.master) if link.master else None
+    return master if master is not None and master.kind in LAG_KINDS else None
+
+
+def bridged_lags_wanted(masters, interfaces, bridged_lags):
+    """Whether every LAG under a bridge is acted on: as asked, else when neither masters nor interfaces are."""
+    return (not masters and not interfaces) if bridged_lags is None else bool(bridged_lags)
+
+
+def chosen_targets(state, masters, interfaces, bridged_lags=None):
+    """[(link, its LAG or None)]: the ports of the named LAGs and (``bridged_lags``) of every LAG under a
+    bridge, then the named interfaces not among them. Unknown names fail here, before any change."""
+    lags = chosen_lags(state, masters) if masters else []
+    if bridged_lags_wanted(masters, interfaces, bridged_lags):
+        lags += [lag for lag in chosen_lags(state, []) if lag.name not in set(masters)]
+    validate_known_interfaces("interfaces", interfaces, state.links)
+    targets = [(state.links[name], lag) for lag in lags for name in lag.ports]
+    seen = {link.name for link, _lag in targets}
+    for name in interfaces:
+        if name not in seen:
+            seen.add(name)
+            targets.append((state.links[name], lag_of(state, state.links[name])))
+    return targets
+
+
+def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist=True, interfaces=(),
+                      bridged_lags=None):
+    """Pure given the backends' planning (which only reads). ``ledger``: {"ports": {name: {...}}, ...}.
+
+    ``interfaces``: names made promiscuous themselves (docker0, a bridge); given without ``masters``, only
+    they are acted on, unless ``bridged_lags`` (None: true when neither is given) adds every LAG under a
+    bridge. With ``enabled`` false the options limit the revert; none: all that is recorded."""
     recorded = dict(ledger.get("ports", {}))
     plan = PromiscPlan(ledger_before=ledger)
-    lags = chosen_lags(state, masters)
+    interfaces = list(dict.fromkeys(interfaces))
     if enabled:
-        for lag in lags:
-            for name in lag.ports:
-                port = state.links[name]
-                item = PortPlan(name=name, master=lag.name, master_kind=lag.kind,
-                                bond_mode=lag.bond.mode if lag.bond else None, slave_state=port.slave_state,
-                                flag_before=port.promisc_flag, flag_after=True,
-                                effective_before=port.effective_promisc, note=port_note(lag, port))
-                if persist:
-                    item.persistence = plan_with_owner(name, "promisc", True, owners, fallback)
-                plan.ports.append(item)
-                if item.runtime_changed or (item.persistence and item.persistence.changed):
-                    previous = recorded.get(name, {})
-                    recorded[name] = {
-                        "master": lag.name,
-                        "runtime_set": bool(previous.get("runtime_set")) or item.runtime_changed,
-                        "backend": item.persistence.backend if item.persistence else previous.get("backend"),
-                    }
+        for port, lag in chosen_targets(state, masters, interfaces, bridged_lags):
+            item = PortPlan(name=port.name, master=lag.name if lag else None, master_kind=lag.kind if lag else None,
+                            kind=port.kind, bond_mode=lag.bond.mode if lag and lag.bond else None,
+                            slave_state=port.slave_state, flag_before=port.promisc_flag, flag_after=True,
+                            effective_before=port.effective_promisc,
+                            note=port_note(lag, port) if lag else NAMED_NOTE % port.name)
+            if persist:
+                item.persistence = plan_with_owner(port.name, "promisc", True, owners, fallback)
+            plan.ports.append(item)
+            if item.runtime_changed or (item.persistence and item.persistence.changed):
+                previous = recorded.get(port.name, {})
+                recorded[port.name] = {
+                    "master": item.master,
+                    "runtime_set": bool(previous.get("runtime_set")) or item.runtime_changed,
+                    "backend": item.persistence.backend if item.persistence else previous.get("backend"),
+                }
     else:
-        wanted = {p for lag in lags for p in lag.ports} if masters else set(recorded)
-        for name in sorted(set(recorded) & wanted):
+        # a name recorded earlier may be gone now: its persistence can still be reverted
+        validate_known_interfaces("interfaces", [n for n in interfaces if n not in recorded], state.links)
+        lags = (chosen_lags(state, masters) if masters else []) + (chosen_lags(state, []) if bridged_lags else [])
+        wanted = set(interfaces) | {p for lag in lags for p in lag.ports}
+        for name in sorted(set(recorded) & (wanted if masters or interfaces or bridged_lags else set(recorded))):
             entry = recorded.pop(name)
             port = state.links.get(name)
             flag = port.promisc_flag if port else False
-            item = PortPlan(name=name, master=entry.get("master"), master_kind=None, flag_before=flag,
+            item = PortPlan(name=name, master=entry.get("master"), master_kind=None,
+                            kind=port.kind if port else None, flag_before=flag,
                             flag_after=flag and not entry.get("runtime_set"),
                             effective_before=port.effective_promisc if port else False,
                             note="reverting what hostnet.dockerhost.port_promisc set")
@@ -158,6 +209,8 @@ def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist
             plan.ports.append(item)
     _drop_stale(plan, state, recorded, {p.name for p in plan.ports}, owners, fallback)
     plan.ledger_after = {"ports": recorded} if recorded else {}
+    if ledger.get(PROFILES_KEY):
+        plan.ledger_after[PROFILES_KEY] = dict(ledger[PROFILES_KEY])  # _plan/lynis.py updates it
     return plan
 
 
@@ -189,8 +242,3 @@ def runtime_diff(plan):
     after = "".join("%s promisc %s\n" % (p.name, "on" if p.flag_after else "off") for p in plan.ports)
     return {"before_header": "runtime: IFF_PROMISC flags", "after_header": "runtime: IFF_PROMISC flags",
             "before": before, "after": after}
-
-
-def lynis_lines(plan):
-    """Lines for a lynis profile so that its NETW-3015 test does not report intended promiscuous ports."""
-    return ["if_promisc:%s:" % p.name for p in sorted(plan.ports, key=lambda p: p.name) if p.flag_after]

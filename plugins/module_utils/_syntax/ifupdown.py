@@ -19,6 +19,7 @@ DEFAULT_INDENT = "    "
 
 PROMISC_MARK = "# hostnet.dockerhost port_promisc:"
 PROMISC_COMMENT = PROMISC_MARK + " keep promiscuous (bridged LAG port)"
+PROMISC_NAMED_COMMENT = PROMISC_MARK + " keep promiscuous (named in its interfaces option)"
 MAC_MARK = "# hostnet.dockerhost bridge_mac:"
 MAC_SET_COMMENT = MAC_MARK + " set by the collection"
 MAC_WAS = MAC_MARK + " was "
@@ -266,9 +267,10 @@ def _promisc_pairs(parsed, ifname):
     return managed, user, orphans
 
 
-def add_promisc(text, ifname, stanza_lineno=None):
+def add_promisc(text, ifname, stanza_lineno=None, comment=PROMISC_COMMENT):
     """``text`` with our post-up line in ``ifname``'s stanza starting at ``stanza_lineno`` (default: its
-    first stanza in this text); unchanged when this text already has ours or an equivalent user line."""
+    first stanza in this text), under ``comment`` (a PROMISC_MARK line); unchanged when this text already has
+    ours or an equivalent user line."""
     parsed = parse_interfaces(text)
     managed, user, _orphans = _promisc_pairs(parsed, ifname)
     if managed or user:
@@ -281,7 +283,7 @@ def add_promisc(text, ifname, stanza_lineno=None):
     stanza = chosen[0]
     indent = option_indent(parsed, stanza)
     at = insertion_point(stanza)
-    return _apply(parsed.lines, [(at, at, [indent + PROMISC_COMMENT, indent + promisc_line(ifname)])])
+    return _apply(parsed.lines, [(at, at, [indent + comment, indent + promisc_line(ifname)])])
 
 
 def remove_promisc(text, ifname):

@@ -209,3 +209,20 @@ def test_a_hosts_warnings_reach_its_status_in_the_report():
     report = fleet.build_report({"web1": lean}, run_id="r")
     assert report["hosts"]["web1"]["warnings"] == ["exclude: docker0 is not on this host"]
     assert report["hosts"]["web1"]["status"] == "compliant"
+
+
+@pytest.mark.parametrize("interfaces, profile, words", [
+    ("docker0", "", "hostnet_promisc_interfaces: expected a list of interface names, got 'docker0'"),
+    (["docker0", "br 0"], "", "hostnet_promisc_interfaces: invalid interface name(s): 'br 0' contains ' '"),
+    ([], "custom.prf", "hostnet_lynis_profile: expected an absolute path"),
+    ([], ["/etc/lynis/custom.prf"], "hostnet_lynis_profile: expected an absolute path"),
+])
+def test_promisc_playbook_variables_are_checked(interfaces, profile, words):
+    with pytest.raises(fleet.FleetError) as caught:
+        fleet.validate_promisc_options(interfaces, profile)
+    assert words in str(caught.value)
+
+
+def test_promisc_playbook_variables_defaults_mean_off():
+    assert fleet.validate_promisc_options([], "") == ([], None)
+    assert fleet.validate_promisc_options(["docker0"], "/etc/lynis/custom.prf") == (["docker0"], "/etc/lynis/custom.prf")

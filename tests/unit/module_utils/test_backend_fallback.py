@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from hostnet_builders import state
+from hostnet_builders import bond, bridge, link, state
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import fallback as backend_fallback
@@ -36,7 +36,9 @@ class FakeModule:
 
 
 def fallback(tmp_path, ip_path="/usr/sbin/ip"):
-    return FallbackBackend(state(), run=None, rules_dir=str(tmp_path / "rules.d"), ip_path=ip_path)
+    host = state(bridge("br0"), bond("agg0", "active-backup", master="br0"), link("lan0", "physical", master="agg0"),
+                 bridge("docker0"))
+    return FallbackBackend(host, run=None, rules_dir=str(tmp_path / "rules.d"), ip_path=ip_path)
 
 
 def test_promisc_rule_text():
@@ -80,6 +82,16 @@ def test_plan_writes_the_rule_and_reloads_udev(tmp_path, monkeypatch):
         (str(tmp_path / "rules.d" / "90-hostnet-dockerhost-promisc-lan0.rules"), "create")]
     assert plan.files[0].after == render_rule("lan0", "promisc", "/usr/sbin/ip")
     assert not (tmp_path / "rules.d").exists()  # planning wrote nothing
+
+
+def test_an_interface_that_is_no_lag_port_gets_a_rule_that_says_it_was_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(backend_fallback, "UDEV_CONTROL", str(tmp_path / "absent"))
+    for name in ("docker0", "br0", "agg0"):  # a bridge, a bridge with a LAG port, the bridged LAG itself
+        text = fallback(tmp_path).plan_promisc(name, True).files[0].after
+        assert text.startswith("# Written by hostnet.dockerhost.port_promisc: keep %s promiscuous (named in its "
+                               "interfaces option).\n" % name)
+        assert text.splitlines()[4:] == render_rule(name, "promisc", "/usr/sbin/ip").splitlines()[4:]
+        assert "bridged LAG" not in text
 
 
 def test_without_udevd_there_is_nothing_to_reload_and_the_result_says_so(tmp_path, monkeypatch):

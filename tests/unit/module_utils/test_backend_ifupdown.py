@@ -26,6 +26,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdow
     MAC_SET_COMMENT,
     MAC_WAS,
     PROMISC_COMMENT,
+    PROMISC_NAMED_COMMENT,
     add_promisc,
     edit_hwaddress,
     is_promisc_command,
@@ -448,6 +449,21 @@ def test_promisc_plan_edits_the_included_file_and_has_no_reload(root):
     assert plan.owner == "/etc/network/interfaces.d/bond0:3"
     assert [f.path for f in plan.files] == [os.path.join(tree, "etc/network/interfaces.d/bond0")]
     assert plan.changed and plan.notes == []
+
+
+def test_a_named_bridge_gets_its_own_marker_and_removal_restores_the_file(root):
+    """port_promisc interfaces=[br0] (seed 001): the marker says why; state=absent takes it out again."""
+    tree = root("debian-default")
+    path = os.path.join(tree, "etc/network/interfaces.d/br0")
+    original = read(path)
+
+    apply_file_edits(FakeModule(), backend(tree).plan_promisc("br0", True).files)
+    assert PROMISC_NAMED_COMMENT + "\n" in read(path) and PROMISC_COMMENT not in read(path)
+    assert "post-up ip link set dev br0 promisc on" in read(path)
+    assert not backend(tree).plan_promisc("br0", True).changed
+    apply_file_edits(FakeModule(), backend(tree).plan_promisc("br0", False).files)
+
+    assert read(path) == original
 
 
 def test_apply_then_plan_again_is_no_change_and_removal_restores_the_file(root):

@@ -31,7 +31,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_ma
     derived_mac,
     the_bridge,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import lynis_lines, plan_port_promisc
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import render_lines, whitelist_entries
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import mac_problem, validate_mac
 
 # --------------------------------------------------------------------------------------------------------
@@ -199,7 +200,13 @@ def test_default_targets_are_ports_of_bridged_lags_only():
     assert "active slave only" in plan.ports[1].note and "backup slave" in plan.ports[1].note
     assert set(plan.ledger_after["ports"]) == {"lan0", "lan1", "lan2"}
     assert plan.ledger_after["ports"]["lan2"]["runtime_set"] is False  # the flag was there before us
-    assert lynis_lines(plan) == ["if_promisc:lan0:", "if_promisc:lan1:", "if_promisc:lan2:"]
+    assert render_lines(whitelist_entries(_lags(), plan.ports)[0]) == [
+        "if_promisc:ab0:bond, port of bridge br0 (hostnet.dockerhost):",
+        "if_promisc:lan0:port of bond ab0 (hostnet.dockerhost):",
+        "if_promisc:lan1:port of bond ab0 (hostnet.dockerhost):",
+        "if_promisc:lan2:port of team tm0 (hostnet.dockerhost):",
+        "if_promisc:tm0:team, port of bridge br0 (hostnet.dockerhost):",
+    ]
 
 
 def test_nothing_to_do_means_no_change_and_no_ledger_entry():
@@ -331,6 +338,27 @@ def test_networkd_promisc_is_a_dropin_in_etc_and_a_later_user_dropin_is_reported
     assert edit.before is None and "[Link]\nPromiscuous=yes\n" in edit.after
     assert plan.reload == [["networkctl", "reload"]]
     assert any("99-user.conf:2 sets Promiscuous=no" in note for note in plan.notes)
+
+
+def test_networkd_promisc_dropin_says_why_lag_port_or_named_interface(tmp_path):
+    backend = _networkd_host(tmp_path)
+    assert backend.plan_promisc("lan0", True).files[0].after.startswith(
+        "# Managed by hostnet.dockerhost.port_promisc: keep lan0 promiscuous (port of a bridged LAG)\n")
+    bridge_dropin = backend.plan_promisc("br0", True).files[0]  # seed 001: a bridge itself, named
+    assert bridge_dropin.path == os.path.join(str(tmp_path), "50-br0.network.d", "90-hostnet-dockerhost-promisc.conf")
+    assert bridge_dropin.after == ("# Managed by hostnet.dockerhost.port_promisc: keep br0 promiscuous (named in its "
+                                   "interfaces option)\n# To undo: delete this file and run 'networkctl reload'.\n"
+                                   "[Link]\nPromiscuous=yes\n")
+
+
+def test_networkd_leaves_a_named_interface_to_the_fallback_when_its_network_is_shared(tmp_path):
+    backend = _networkd_host(tmp_path)
+    backend.networkd.link_network_file["lan3"] = "/etc/systemd/network/50-br0.network"  # a catch-all, say
+    with pytest.raises(Unsupported, match="50-br0.network also applies to lan3, which a drop-in would make"):
+        backend.plan_promisc("br0", True)
+    plan = plan_with_owner("br0", "promisc", True, [backend], Fallback())
+    assert plan.backend == "fallback" and "persisted through the fallback instead" in plan.notes[0]
+    assert backend.plan_promisc("br0", False).files[0].action == "none"  # removal still planned through networkd
 
 
 def test_networkd_dropin_is_idempotent_and_removable(tmp_path):
