@@ -114,6 +114,15 @@ class IfupdownConfig:
     def iface_stanzas(self, ifname):
         return [(f, s) for f, s in self.order if s.is_iface and s.ifname == ifname]
 
+    def bond_master_stanzas(self, ifname):
+        """(file, stanza) of the bonds whose bond-slaves name ``ifname``."""
+        return [(f, s) for f, s in self.order
+                if s.is_iface and s.ifname != ifname and ifname in s.bond_slaves()]
+
+    def promisc_stanzas(self, ifname):
+        """Its own stanzas, else (a bond port without one) its bond's."""
+        return self.iface_stanzas(ifname) or self.bond_master_stanzas(ifname)
+
     def brought_up_by(self, ifname):
         """(file, stanza) of auto / allow-* lines that name ``ifname``."""
         return [(f, s) for f, s in self.order
@@ -231,24 +240,31 @@ class IfupdownBackend(Backend):
     def owner(self, ifname):
         if not self.installed():
             return None
-        stanzas = self.load().iface_stanzas(ifname)
-        if not stanzas:
-            return None
-        entry, stanza = stanzas[0]
-        return "%s:%d" % (entry.path, stanza.lineno)
+        config = self.load()
+        stanzas = config.iface_stanzas(ifname)
+        if stanzas:
+            entry, stanza = stanzas[0]
+            return "%s:%d" % (entry.path, stanza.lineno)
+        masters = config.bond_master_stanzas(ifname)
+        if masters:
+            entry, stanza = masters[0]
+            return "%s:%d (bond-slaves of %s)" % (entry.path, stanza.lineno, stanza.ifname)
+        return None
 
     # ------------------------------------------------------------------ helpers
 
-    def _stanzas(self, config, ifname, adding):
-        stanzas = config.iface_stanzas(ifname)
+    def _stanzas(self, config, ifname, adding, bond_port=False):
+        stanzas = config.promisc_stanzas(ifname) if bond_port else config.iface_stanzas(ifname)
         if not stanzas and adding:
             raise Unsupported("ifupdown has no 'iface %s' stanza in %s or the files it sources"
                               % (ifname, self.interfaces))
         return stanzas
 
-    def _plan(self, ifname, config, new_texts, reason, notes, adding):
-        stanzas = config.iface_stanzas(ifname)
+    def _plan(self, ifname, config, new_texts, reason, notes, adding, bond_port=False):
+        stanzas = config.promisc_stanzas(ifname) if bond_port else config.iface_stanzas(ifname)
         owner = "%s:%d" % (stanzas[0][0].path, stanzas[0][1].lineno) if stanzas else None
+        if owner and stanzas[0][1].ifname != ifname:
+            owner += " (bond-slaves of %s)" % stanzas[0][1].ifname
         plan = Persistence(interface=ifname, backend=self.name, owner=owner, reload=[], notes=list(notes))
         if not stanzas:
             plan.notes.append("ifupdown has no 'iface %s' stanza any more; nothing of the collection's to remove"
@@ -262,7 +278,7 @@ class IfupdownBackend(Backend):
             plan.files.append(FileEdit(path=item.fs_path, before=item.text, after=after, reason=reason))
         for edit in plan.files:
             self._planned[edit.path] = edit.after
-        if adding and plan.files and not config.brought_up_by(ifname):
+        if adding and plan.files and not config.brought_up_by(stanzas[0][1].ifname if stanzas else ifname):
             plan.notes.append("no auto or allow-* line names %s, so the line runs only when something runs "
                               "'ifup %s' (ifenslave does for bond-master/bond-slaves ports)" % (ifname, ifname))
         return plan
@@ -275,7 +291,7 @@ class IfupdownBackend(Backend):
             raise Unsupported("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
                               "post-up lines through the shell" % (ifname, " ".join(unsafe)))
         config = self.load()
-        stanzas = self._stanzas(config, ifname, enabled)
+        stanzas = self._stanzas(config, ifname, enabled, bond_port=True)
         new_texts, notes = {}, []
         managed, user = [], []
         for item in config.files:
@@ -300,8 +316,12 @@ class IfupdownBackend(Backend):
             for item, option in user:
                 notes.append("%s:%d ('%s %s') is the user's own line; left as it is"
                              % (item.path, option.start + 1, option.name, option.value))
+        if enabled and stanzas and stanzas[0][1].ifname != ifname:
+            notes.append("%s has no stanza of its own; the line goes into its bond's stanza (%s:%d, "
+                         "bond-slaves): its post-up runs after ifenslave enslaved the port"
+                         % (ifname, stanzas[0][0].path, stanzas[0][1].lineno))
         return self._plan(ifname, config, new_texts, "ifupdown: %s promiscuous mode for %s"
-                          % ("keep" if enabled else "stop keeping", ifname), notes, enabled)
+                          % ("keep" if enabled else "stop keeping", ifname), notes, enabled, bond_port=True)
 
     def plan_mac(self, ifname, mac):
         if mac is not None:
