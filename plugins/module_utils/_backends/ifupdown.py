@@ -11,7 +11,12 @@ it; only entries named ``^[a-zA-Z0-9_-]+$``, so ``bond0.bak`` and ``x.dpkg-old``
 continues on the next one, and an ``iface``/``mapping`` stanza runs until the next stanza keyword.
 
 Ownership: an ``iface <name> ...`` stanza exists (``auto``/``allow-hotplug`` alone, or a ``mapping``, is
-not) and ifupdown is installed. The evidence is ``path:lineno`` of the first such stanza.
+not) and ifupdown is installed. The evidence is ``path:lineno`` of the first such stanza. A bond port
+without a stanza of its own, named in a bond's ``bond-slaves`` (or ``bond_slaves``, or the old
+``slaves``) as Debian operators write it, is owned through the bond's stanza (``path:lineno (bond-slaves of
+bond0)``), and its promiscuous line goes there: ifenslave's ``if-pre-up.d`` script enslaves the ports, so
+the bond's ``post-up`` runs after they exist and are enslaved (measured on Debian 12, ifupdown 0.8.41,
+ifenslave 2.13). ``$IFACE`` in the bond's stanza is the bond, never the port.
 
 What is written, always right after the stanza's last option line (comments and blank lines that follow it
 belong to the next stanza and stay where they are), indented like the stanza's options (4 spaces when it
@@ -42,8 +47,17 @@ gets the new value, because a later stanza's line would set the old MAC again. A
 already has (``up``/``post-up`` ``ip link set [dev] <name>|$IFACE ... promisc on`` or ``ifconfig <name>
 promisc``; a ``hwaddress`` with the same MAC) means nothing is added.
 
-There is no reload: ``ifdown``/``ifup`` would bounce the link, and the module has already made the change
-at runtime over netlink; these lines are for the next boot or ``ifup``.
+There is no reload (``Persistence.reload`` stays empty): the module makes the change at runtime over netlink,
+and these lines act at the next ``ifup`` of the interface or boot. ifupdown(8) has no ``ifreload`` (that is
+ifupdown2's); ``ifup`` of a configured interface does nothing ("already configured"), ``ifup --force``
+runs the stanza's commands again on the live link (``ip addr add`` answers "File exists"), and ``ifdown``/
+``ifup`` bounces it: bridge-utils deletes the bridge on ``ifdown`` (its ports are set down and leave it,
+container veths included) and creates it again on ``ifup``. Measured in the lab (enforce_ifupdown):
+``hwaddress`` on a bridge's ``inet static``/``manual`` stanza is applied by ifup's ``ip link set dev BR
+address MAC up`` after bridge-utils' pre-up created the bridge and added its ports, so the bridge comes up
+with ``addr_assign_type`` 3 at boot and after ``ifdown; ifup``; the marked ``post-up ... promisc on`` lines
+in the bond's stanza set both ports' flag at boot, and the flag survives ``ifdown``/``ifup`` of the bridge
+above the bond (the bond goes down and up, its ports stay enslaved).
 
 Plans of one backend instance build on each other: the second interface planned in a file starts from the
 text the first plan produced, so ``apply_persistence`` applying the plans in order writes both changes.

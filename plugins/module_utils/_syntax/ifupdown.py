@@ -37,8 +37,7 @@ _HWADDRESS_METHODS = {"inet": frozenset(("static", "manual", "dhcp")),
 # ifup runs option lines through /bin/sh; _validate already refuses these, this is the last line of defence.
 _SHELL_UNSAFE = frozenset(";&|$`<>()'\"\\*?[]{}~#!%")
 _IFACE_VARIABLES = ("$IFACE", "${IFACE}", '"$IFACE"', '"${IFACE}"')
-# ifupdown passes an option to the scripts as IF_<NAME> with '-' turned into '_', so both spellings are one
-# option; ifenslave still reads the old "slaves" when "bond-slaves" is not given.
+# Options reach the scripts as IF_<NAME> ('-' -> '_'): one option; ifenslave still reads the old "slaves".
 _BOND_SLAVES_OPTIONS = ("bond-slaves", "bond_slaves", "slaves")
 
 
@@ -113,8 +112,7 @@ class ParsedInterfaces:
         own is configured (ifenslave's pre-up enslaves it; the bond's post-up runs after that)."""
         return [s for s in self.stanzas if s.is_iface and s.ifname != ifname and ifname in s.bond_slaves()]
 
-    def promisc_stanzas(self, ifname):
-        """Where promiscuous mode of ``ifname`` is configured: its own stanzas, else its bond's."""
+    def promisc_stanzas(self, ifname):  # its own stanzas, else its bond's
         return self.iface_stanzas(ifname) or self.bond_master_stanzas(ifname)
 
     def marker_before(self, option, prefix):
