@@ -90,12 +90,8 @@ class Stanza:
 
     def bond_slaves(self):
         """The ports ifenslave enslaves to this stanza's interface (its first bond-slaves/slaves option)."""
-        for name in _BOND_SLAVES_OPTIONS:
-            for option in self.options:
-                if option.name == name:
-                    words = option.value.split()
-                    return [] if words in ([], ["none"]) else words
-        return []
+        values = [o.value.split() for n in _BOND_SLAVES_OPTIONS for o in self.options if o.name == n]
+        return [] if not values or values[0] == ["none"] else values[0]
 
 
 @dataclass
@@ -108,8 +104,7 @@ class ParsedInterfaces:
         return [s for s in self.stanzas if s.is_iface and s.ifname == ifname]
 
     def bond_master_stanzas(self, ifname):
-        """The stanzas of a bond that names ``ifname`` in bond-slaves: where a port without a stanza of its
-        own is configured (ifenslave's pre-up enslaves it; the bond's post-up runs after that)."""
+        """The stanzas of a bond whose bond-slaves name ``ifname`` (a port without a stanza of its own)."""
         return [s for s in self.stanzas if s.is_iface and s.ifname != ifname and ifname in s.bond_slaves()]
 
     def promisc_stanzas(self, ifname):  # its own stanzas, else its bond's
