@@ -21,7 +21,8 @@ description:
     C(<file>.network.d/90-hostnet-dockerhost-promisc.conf) with C([Link] Promiscuous=yes)), NetworkManager
     (C(802-3-ethernet.accept-all-mac-addresses) on the active profile; NetworkManager 1.32 and later, older
     versions get the fallback and the result says so), ifupdown (a marked C(post-up ip link set dev PORT promisc
-    on) line in the port's stanza), or, where none owns the port, the collection's fallback: a udev rule
+    on) line in the port's stanza, or in its bond's stanza when the port has none and the bond names it in
+    C(bond-slaves)), or, where none owns the port, the collection's fallback: a udev rule
     C(/etc/udev/rules.d/90-hostnet-dockerhost-promisc-PORT.rules) that sets the flag when the port appears."
   - "Named interfaces (O(interfaces), seed 001): making an interface that is not a LAG port promiscuous
     (C(docker0), a bridge) is the right fix when frames for it arrive, by design, addressed to MACs that are not

@@ -11,7 +11,12 @@ it; only entries named ``^[a-zA-Z0-9_-]+$``, so ``bond0.bak`` and ``x.dpkg-old``
 continues on the next one, and an ``iface``/``mapping`` stanza runs until the next stanza keyword.
 
 Ownership: an ``iface <name> ...`` stanza exists (``auto``/``allow-hotplug`` alone, or a ``mapping``, is
-not) and ifupdown is installed. The evidence is ``path:lineno`` of the first such stanza.
+not) and ifupdown is installed. The evidence is ``path:lineno`` of the first such stanza. A bond port
+without a stanza of its own, named in a bond's ``bond-slaves`` (or ``bond_slaves``, or the old
+``slaves``) as Debian operators write it, is owned through the bond's stanza (``path:lineno (bond-slaves of
+bond0)``), and its promiscuous line goes there: ifenslave's ``if-pre-up.d`` script enslaves the ports, so
+the bond's ``post-up`` runs after they exist and are enslaved (measured on Debian 12, ifupdown 0.8.41,
+ifenslave 2.13). ``$IFACE`` in the bond's stanza is the bond, never the port.
 
 What is written, always right after the stanza's last option line (comments and blank lines that follow it
 belong to the next stanza and stay where they are), indented like the stanza's options (4 spaces when it
@@ -42,8 +47,17 @@ gets the new value, because a later stanza's line would set the old MAC again. A
 already has (``up``/``post-up`` ``ip link set [dev] <name>|$IFACE ... promisc on`` or ``ifconfig <name>
 promisc``; a ``hwaddress`` with the same MAC) means nothing is added.
 
-There is no reload: ``ifdown``/``ifup`` would bounce the link, and the module has already made the change
-at runtime over netlink; these lines are for the next boot or ``ifup``.
+There is no reload (``Persistence.reload`` stays empty): the module makes the change at runtime over netlink,
+and these lines act at the next ``ifup`` of the interface or boot. ifupdown(8) has no ``ifreload`` (that is
+ifupdown2's); ``ifup`` of a configured interface does nothing ("already configured"), ``ifup --force``
+runs the stanza's commands again on the live link (``ip addr add`` answers "File exists"), and ``ifdown``/
+``ifup`` bounces it: bridge-utils deletes the bridge on ``ifdown`` (its ports are set down and leave it,
+container veths included) and creates it again on ``ifup``. Measured in the lab (enforce_ifupdown):
+``hwaddress`` on a bridge's ``inet static``/``manual`` stanza is applied by ifup's ``ip link set dev BR
+address MAC up`` after bridge-utils' pre-up created the bridge and added its ports, so the bridge comes up
+with ``addr_assign_type`` 3 at boot and after ``ifdown; ifup``; the marked ``post-up ... promisc on`` lines
+in the bond's stanza set both ports' flag at boot, and the flag survives ``ifdown``/``ifup`` of the bridge
+above the bond (the bond goes down and up, its ports stay enslaved).
 
 Plans of one backend instance build on each other: the second interface planned in a file starts from the
 text the first plan produced, so ``apply_persistence`` applying the plans in order writes both changes.
@@ -113,6 +127,15 @@ class IfupdownConfig:
 
     def iface_stanzas(self, ifname):
         return [(f, s) for f, s in self.order if s.is_iface and s.ifname == ifname]
+
+    def bond_master_stanzas(self, ifname):
+        """(file, stanza) of the bonds whose bond-slaves name ``ifname``."""
+        return [(f, s) for f, s in self.order
+                if s.is_iface and s.ifname != ifname and ifname in s.bond_slaves()]
+
+    def promisc_stanzas(self, ifname):
+        """Its own stanzas, else (a bond port without one) its bond's."""
+        return self.iface_stanzas(ifname) or self.bond_master_stanzas(ifname)
 
     def brought_up_by(self, ifname):
         """(file, stanza) of auto / allow-* lines that name ``ifname``."""
@@ -231,24 +254,31 @@ class IfupdownBackend(Backend):
     def owner(self, ifname):
         if not self.installed():
             return None
-        stanzas = self.load().iface_stanzas(ifname)
-        if not stanzas:
-            return None
-        entry, stanza = stanzas[0]
-        return "%s:%d" % (entry.path, stanza.lineno)
+        config = self.load()
+        stanzas = config.iface_stanzas(ifname)
+        if stanzas:
+            entry, stanza = stanzas[0]
+            return "%s:%d" % (entry.path, stanza.lineno)
+        masters = config.bond_master_stanzas(ifname)
+        if masters:
+            entry, stanza = masters[0]
+            return "%s:%d (bond-slaves of %s)" % (entry.path, stanza.lineno, stanza.ifname)
+        return None
 
     # ------------------------------------------------------------------ helpers
 
-    def _stanzas(self, config, ifname, adding):
-        stanzas = config.iface_stanzas(ifname)
+    def _stanzas(self, config, ifname, adding, bond_port=False):
+        stanzas = config.promisc_stanzas(ifname) if bond_port else config.iface_stanzas(ifname)
         if not stanzas and adding:
             raise Unsupported("ifupdown has no 'iface %s' stanza in %s or the files it sources"
                               % (ifname, self.interfaces))
         return stanzas
 
-    def _plan(self, ifname, config, new_texts, reason, notes, adding):
-        stanzas = config.iface_stanzas(ifname)
+    def _plan(self, ifname, config, new_texts, reason, notes, adding, bond_port=False):
+        stanzas = config.promisc_stanzas(ifname) if bond_port else config.iface_stanzas(ifname)
         owner = "%s:%d" % (stanzas[0][0].path, stanzas[0][1].lineno) if stanzas else None
+        if owner and stanzas[0][1].ifname != ifname:
+            owner += " (bond-slaves of %s)" % stanzas[0][1].ifname
         plan = Persistence(interface=ifname, backend=self.name, owner=owner, reload=[], notes=list(notes))
         if not stanzas:
             plan.notes.append("ifupdown has no 'iface %s' stanza any more; nothing of the collection's to remove"
@@ -262,7 +292,7 @@ class IfupdownBackend(Backend):
             plan.files.append(FileEdit(path=item.fs_path, before=item.text, after=after, reason=reason))
         for edit in plan.files:
             self._planned[edit.path] = edit.after
-        if adding and plan.files and not config.brought_up_by(ifname):
+        if adding and plan.files and not config.brought_up_by(stanzas[0][1].ifname if stanzas else ifname):
             plan.notes.append("no auto or allow-* line names %s, so the line runs only when something runs "
                               "'ifup %s' (ifenslave does for bond-master/bond-slaves ports)" % (ifname, ifname))
         return plan
@@ -275,7 +305,7 @@ class IfupdownBackend(Backend):
             raise Unsupported("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
                               "post-up lines through the shell" % (ifname, " ".join(unsafe)))
         config = self.load()
-        stanzas = self._stanzas(config, ifname, enabled)
+        stanzas = self._stanzas(config, ifname, enabled, bond_port=True)
         new_texts, notes = {}, []
         managed, user = [], []
         for item in config.files:
@@ -300,8 +330,12 @@ class IfupdownBackend(Backend):
             for item, option in user:
                 notes.append("%s:%d ('%s %s') is the user's own line; left as it is"
                              % (item.path, option.start + 1, option.name, option.value))
+        if enabled and stanzas and stanzas[0][1].ifname != ifname:
+            notes.append("%s has no stanza of its own; the line goes into its bond's stanza (%s:%d, "
+                         "bond-slaves): its post-up runs after ifenslave enslaved the port"
+                         % (ifname, stanzas[0][0].path, stanzas[0][1].lineno))
         return self._plan(ifname, config, new_texts, "ifupdown: %s promiscuous mode for %s"
-                          % ("keep" if enabled else "stop keeping", ifname), notes, enabled)
+                          % ("keep" if enabled else "stop keeping", ifname), notes, enabled, bond_port=True)
 
     def plan_mac(self, ifname, mac):
         if mac is not None:

@@ -37,6 +37,8 @@ _HWADDRESS_METHODS = {"inet": frozenset(("static", "manual", "dhcp")),
 # ifup runs option lines through /bin/sh; _validate already refuses these, this is the last line of defence.
 _SHELL_UNSAFE = frozenset(";&|$`<>()'\"\\*?[]{}~#!%")
 _IFACE_VARIABLES = ("$IFACE", "${IFACE}", '"$IFACE"', '"${IFACE}"')
+# Options reach the scripts as IF_<NAME> ('-' -> '_'): one option; ifenslave still reads the old "slaves".
+_BOND_SLAVES_OPTIONS = ("bond-slaves", "bond_slaves", "slaves")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -86,6 +88,11 @@ class Stanza:
     def applies_hwaddress(self):
         return self.method in _HWADDRESS_METHODS.get(self.family, ())
 
+    def bond_slaves(self):
+        """The ports ifenslave enslaves to this stanza's interface (its first bond-slaves/slaves option)."""
+        values = [o.value.split() for n in _BOND_SLAVES_OPTIONS for o in self.options if o.name == n]
+        return [] if not values or values[0] == ["none"] else values[0]
+
 
 @dataclass
 class ParsedInterfaces:
@@ -95,6 +102,13 @@ class ParsedInterfaces:
 
     def iface_stanzas(self, ifname):
         return [s for s in self.stanzas if s.is_iface and s.ifname == ifname]
+
+    def bond_master_stanzas(self, ifname):
+        """The stanzas of a bond whose bond-slaves name ``ifname`` (a port without a stanza of its own)."""
+        return [s for s in self.stanzas if s.is_iface and s.ifname != ifname and ifname in s.bond_slaves()]
+
+    def promisc_stanzas(self, ifname):  # its own stanzas, else its bond's
+        return self.iface_stanzas(ifname) or self.bond_master_stanzas(ifname)
 
     def marker_before(self, option, prefix):
         """The marker comment right above ``option`` (text without indentation and line end), or None."""
@@ -226,10 +240,10 @@ def promisc_line(ifname):
     return "post-up ip link set dev %s promisc on" % ifname
 
 
-def is_promisc_command(command, ifname):
+def is_promisc_command(command, ifname, own_stanza=True):
     """Whether a shell command line sets ``ifname`` promiscuous: ip link set [dev] X ... promisc on,
-    or ifconfig X promisc; X may be the name or ifupdown's $IFACE."""
-    names = (ifname,) + _IFACE_VARIABLES
+    or ifconfig X promisc; X may be the name or, in ``ifname``'s own stanza, ifupdown's $IFACE."""
+    names = (ifname,) + (_IFACE_VARIABLES if own_stanza else ())
     for segment in re.split(r"\|\||&&|;|\|", command):
         words = segment.split()
         if not words:
@@ -252,12 +266,16 @@ def is_promisc_command(command, ifname):
 
 def _promisc_pairs(parsed, ifname):
     """(managed, user, orphans): our marker+line pairs, user lines that do the same, markers with a
-    changed line under them. Each item is (stanza, option)."""
+    changed line under them. Each item is (stanza, option). A bond port without a stanza of its own is
+    looked for in its bond's stanzas."""
     managed, user, orphans = [], [], []
-    for stanza in parsed.iface_stanzas(ifname):
+    for stanza in parsed.promisc_stanzas(ifname):
+        own = stanza.ifname == ifname
         for option in stanza.options:
             marked = parsed.marker_before(option, PROMISC_MARK) is not None
-            sets_promisc = option.name in _UP_OPTIONS and is_promisc_command(option.value, ifname)
+            if marked and not own and not is_promisc_command(option.value, ifname, own_stanza=False):
+                continue  # the marked line of another port of the same bond
+            sets_promisc = option.name in _UP_OPTIONS and is_promisc_command(option.value, ifname, own)
             if marked and sets_promisc:
                 managed.append((stanza, option))
             elif marked:
@@ -269,13 +287,14 @@ def _promisc_pairs(parsed, ifname):
 
 def add_promisc(text, ifname, stanza_lineno=None, comment=PROMISC_COMMENT):
     """``text`` with our post-up line in ``ifname``'s stanza starting at ``stanza_lineno`` (default: its
-    first stanza in this text), under ``comment`` (a PROMISC_MARK line); unchanged when this text already has
-    ours or an equivalent user line."""
+    first stanza in this text; a bond port without one: its bond's stanza, whose post-up runs after
+    ifenslave enslaved the port), under ``comment`` (a PROMISC_MARK line); unchanged when this text already
+    has ours or an equivalent user line."""
     parsed = parse_interfaces(text)
     managed, user, _orphans = _promisc_pairs(parsed, ifname)
     if managed or user:
         return text
-    stanzas = parsed.iface_stanzas(ifname)
+    stanzas = parsed.promisc_stanzas(ifname)
     chosen = [s for s in stanzas if stanza_lineno is None or s.lineno == stanza_lineno]
     if not chosen:
         where = "" if stanza_lineno is None else " at line %d" % stanza_lineno

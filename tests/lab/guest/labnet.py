@@ -32,6 +32,8 @@
     labnet.py snapshot             sha256 of every configuration file a module could write and the
                                    runtime state (links, promisc, forwarding, addresses) (JSON out)
     labnet.py compare A B          where two snapshots differ (JSON list; exit 1 when they do)
+    labnet.py ifupdown-kept        the ifupdown files against the operator's text install wrote: lines
+                                   added (JSON out); exit 1 when an operator line is gone or moved
 
 Runs as root in the guest, standard library only; every command is an argument list, never a shell
 string. Names come from the spec; nothing here assumes eno*/team0/br0.
@@ -45,9 +47,11 @@ Spec (JSON; the molecule scenarios keep it as YAML in `lab_topology`):
   persistent: true                  # install/underlay/activate instead of build
   switches: [{ns, address, lacp: bool}]          # the "outside": a bridge `sw` in NS with the peer address;
                                                  # lacp: the LAG partner ends form a 802.3ad bond first
-  bridges: [{name, mac?, address?, manager: ip|script|nm|networkd, network: {Key: value}?}]
+  bridges: [{name, mac?, address?, manager: ip|script|nm|networkd|ifupdown, network: {Key: value}?,
+             ports: [..]? (ifupdown: bridge_ports; default the LAGs naming it, else none),
+             file: interfaces|interfaces.d/NAME? (ifupdown: where the stanza goes), comment: str?}]
   lags: [{name, kind: bond|team, mode, ports: [..], switch, bridge, mac?, primary?,
-          manager: ip|script|nm|networkd}]
+          manager: ip|script|nm|networkd|ifupdown, file?, comment?}]
   containers: [{ns, bridge, host_if, address}]
 
 `ip` and `script` are the same builder (ip/teamd, nothing persistent): `build` runs it once at prepare,
@@ -498,6 +502,7 @@ def install(spec: dict, spec_path: str) -> None:
     for path, text in networkd_files(spec):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    ifupdown_install(spec)
     ports = nm_ports(spec)
     if ports:
         # NetworkManager leaves veths it did not create unmanaged (85-nm-unmanaged.rules); these play the
@@ -541,6 +546,7 @@ def activate(spec: dict) -> None:
         for lag in spec.get("lags", []):
             if lag.get("manager") == "nm":
                 build_lag_nm(lag, set_managed=False)
+    ifupdown_activate(spec)
     wait(spec)
 
 
@@ -610,6 +616,7 @@ def wait(spec: dict) -> None:
         if lag.get("manager") == "networkd":
             for name in [lag["name"], *lag["ports"]]:
                 wait_for(lambda name=name: networkd_configured(name), f"networkd on {name}", 120)
+    ifupdown_wait(spec)
 
 
 def link_master(name: str) -> str | None:
@@ -683,6 +690,108 @@ def pinned_churn(bridge: str, cycles: int) -> dict:
         seen += [before, joined, after]
     return {"bridge": bridge, "cycles": cycles, "macs": sorted(set(seen)), "samples": len(seen),
             "seconds": round(time.monotonic() - started, 1)}
+
+
+# ------------------------------------------------------------------------ ifupdown (manager: ifupdown)
+
+IFUPDOWN_MAIN = Path("/etc/network/interfaces")
+IFUPDOWN_ORIG = STATE_DIR / "ifupdown-orig"  # the operator's text as install wrote it (not in snapshots)
+IFUPDOWN_BEGIN = "# --- the Docker host's network (bond, bridges) ---\n"
+
+
+def ifupdown_items(spec: dict) -> list[dict]:
+    """The ifupdown LAGs, then bridges: the order ifup must raise them (a bridge's port first)."""
+    return ([lag for lag in spec.get("lags", []) if lag.get("manager") == "ifupdown"] +
+            [br for br in spec.get("bridges", []) if br.get("manager") == "ifupdown"])
+
+
+def ifupdown_stanza(item: dict, spec: dict) -> str:
+    """One stanza as an operator writes it: a comment above, `auto`, options indented by a tab."""
+    name = item["name"]
+    lines = [f"# {line}" for line in item.get("comment", "").splitlines()]
+    method = "static" if item.get("address") else "manual"
+    lines += [f"auto {name}", f"iface {name} inet {method}"]
+    options = []
+    if item.get("address"):
+        options.append(f"address {item['address']}")
+    if "kind" in item:  # a LAG
+        if item["kind"] != "bond":
+            raise SystemExit(f"labnet: {name}: ifupdown LAGs are bonds (ifenslave)")
+        # The ports have no stanza of their own: ifenslave's pre-up enslaves them.
+        options += [f"bond-slaves {' '.join(item['ports'])}", f"bond-mode {item['mode']}"]
+        if item.get("primary"):
+            options.append(f"bond-primary {item['primary']}")
+        options.append("bond-miimon 100")
+        if item["mode"] == "802.3ad":
+            options.append("bond-lacp-rate fast")
+    else:
+        ports = item.get("ports") or [lag["name"] for lag in spec.get("lags", []) if lag.get("bridge") == name]
+        options += ["# no STP and no forwarding delay, as Docker runs its own bridges",
+                    f"bridge_ports {' '.join(ports) or 'none'}", "bridge_stp off", "bridge_fd 0"]
+        if item.get("mac"):
+            options.append(f"hwaddress {item['mac']}")
+    return "\n".join(lines + [f"\t{option}" for option in options]) + "\n"
+
+
+def ifupdown_texts(spec: dict) -> dict[Path, str]:
+    """What install adds: stanzas for /etc/network/interfaces (appended to the image's text, after the
+    management NIC) and whole files under interfaces.d (named without dots: source-directory skips
+    names outside ^[a-zA-Z0-9_-]+$)."""
+    texts: dict[Path, list[str]] = {}
+    for item in ifupdown_items(spec):
+        where = item.get("file", "interfaces")
+        path = IFUPDOWN_MAIN if where == "interfaces" else Path("/etc/network") / where
+        texts.setdefault(path, []).append(ifupdown_stanza(item, spec))
+    return {path: "\n".join(stanzas) for path, stanzas in texts.items()}
+
+
+def ifupdown_install(spec: dict) -> None:
+    texts = ifupdown_texts(spec)
+    for path, text in texts.items():
+        if path == IFUPDOWN_MAIN:
+            current = path.read_text()
+            if IFUPDOWN_BEGIN in current:
+                continue  # install ran before
+            text = current + "\n" + IFUPDOWN_BEGIN + "\n" + text
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    if texts:
+        for path in [IFUPDOWN_MAIN, *sorted(Path("/etc/network/interfaces.d").glob("*"))]:
+            copy = IFUPDOWN_ORIG / path.relative_to("/")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(path.read_bytes())
+
+
+def ifupdown_activate(spec: dict) -> None:
+    """First time only (at boot networking.service runs `ifup -a`): LAGs first, then their bridges."""
+    for item in ifupdown_items(spec):
+        run("ifup", item["name"])
+
+
+def ifupdown_wait(spec: dict) -> None:
+    for item in ifupdown_items(spec):
+        wait_for(lambda item=item: run("ifquery", "--state", item["name"], check=False).returncode == 0,
+                 f"ifupdown raised {item['name']}", 120)
+
+
+def ifupdown_kept() -> dict:
+    """Each ifupdown file install wrote, against its text then: the operator's lines must all be there, in
+    their order (comments included); what was added is listed per file."""
+    out = {"files": {}, "ok": True}
+    for copy in sorted(p for p in IFUPDOWN_ORIG.rglob("*") if p.is_file()):
+        path = Path("/") / copy.relative_to(IFUPDOWN_ORIG)
+        before = copy.read_text().splitlines()
+        after = path.read_text().splitlines() if path.exists() else []
+        added, position = [], 0
+        for line in after:
+            if position < len(before) and line == before[position]:
+                position += 1
+            else:
+                added.append(line)
+        kept = position == len(before)
+        out["ok"] = out["ok"] and kept
+        out["files"][str(path)] = {"kept": kept, "added": added, "missing_from": None if kept else position + 1}
+    return out
 
 
 SNAPSHOT_PATHS = [
@@ -787,6 +896,10 @@ def main(argv: list[str]) -> int:
         diffs = compare(json.loads(Path(argv[2]).read_text()), json.loads(Path(argv[3]).read_text()))
         print(json.dumps(diffs))
         return 1 if diffs else 0
+    if cmd == "ifupdown-kept":
+        kept = ifupdown_kept()
+        print(json.dumps(kept))
+        return 0 if kept["ok"] else 1
     if cmd == "pinned-churn":
         print(json.dumps(pinned_churn(argv[2], int(argv[3]))))
         return 0
