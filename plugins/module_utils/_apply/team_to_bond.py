@@ -25,6 +25,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_b
     transaction_document,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond_input import (
+    probe_targets,
     select_teams,
     validate_params,
 )
@@ -32,7 +33,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host impo
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import (
     administrator_network_files,
     discover_teams,
-    read_default_gateways,
     read_text,
 )
 
@@ -97,12 +97,7 @@ def enforce_team_to_bond(module):
     plans, result = plan_team_to_bond(params, host, teams, txid)
     if not plans:
         return result
-    targets = list(params["probe_targets"])
-    if not targets:
-        targets = read_default_gateways(run, {p.team for p in plans} | {p.master for p in plans if p.master})
-    if not targets:
-        raise InvalidInput("probe_targets: none given and no default route runs through %s; give addresses that "
-                           "must answer through the bond" % ", ".join(p.team for p in plans), option="probe_targets")
+    targets = probe_targets(params["probe_targets"], host, plans)
     result["probe_targets"] = targets
     if module.check_mode:
         return result
