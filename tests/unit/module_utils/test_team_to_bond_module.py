@@ -187,7 +187,10 @@ def test_start_transaction_writes_plan_and_script_and_waits_for_the_state(tmp_pa
 
     directory = os.path.join(state_dir, "tx1")
     assert json.load(open(os.path.join(directory, "plan.json"))) == document
-    assert open(os.path.join(directory, "t2b_txn.py")).read() == _apply_t2b.txn_source()
+    sources = _apply_t2b.txn_sources()
+    assert list(sources) == ["t2b_host.py", "t2b_txn.py"]  # the helpers first: the script imports them
+    assert open(os.path.join(directory, "t2b_txn.py")).read() == sources["t2b_txn.py"]
+    assert open(os.path.join(directory, "t2b_host.py")).read() == sources["t2b_host.py"]
     assert started[0][:5] == ["systemd-run", "--quiet", "--collect", "--unit", "hostnet-t2b-tx1"]
     assert started[0][-3:] == [os.path.join(directory, "t2b_txn.py"), "apply", directory]
 
