@@ -46,7 +46,6 @@ if __package__:  # imported as the collection's module_utils (the module reads a
         snapshot,
         sysfs,
         write_file,
-        write_json,
     )
 else:  # run on the host as a script: t2b_launch ships t2b_host.py beside this file
     # Python puts a script's directory first on sys.path, unless -P / PYTHONSAFEPATH say otherwise.
@@ -63,7 +62,6 @@ else:  # run on the host as a script: t2b_launch ships t2b_host.py beside this f
         snapshot,
         sysfs,
         write_file,
-        write_json,
     )
 
 # The module's default state_dir (_constants.T2B_STATE_DIR). A transaction's state directory is the parent of

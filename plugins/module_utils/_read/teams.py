@@ -170,4 +170,3 @@ def administrator_network_files(directory=NETWORKD_UNIT_DIRS[0]):
     """The .network files in /etc/systemd/network: the only place an administrator's files are edited."""
     names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
     return [os.path.join(directory, name) for name in names if name.endswith(".network")]
-
