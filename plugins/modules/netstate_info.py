@@ -214,6 +214,14 @@ state:
       description: Interfaces of the main-table default routes.
       type: list
       elements: str
+    default_routes:
+      description:
+        - One entry per nexthop of the main-table default routes (what C(ip route show default) lists), IPv4 and
+          IPv6, from the netlink route dump.
+        - C(family) is C(ipv4) or C(ipv6); C(gateway) is null for an on-link route.
+      type: list
+      elements: dict
+      sample: [{"family": "ipv4", "interface": "br0", "gateway": "192.0.2.1"}]
     docker:
       description: Whether this is a Docker host, its bridges and the daemon.json bridge.
       type: dict

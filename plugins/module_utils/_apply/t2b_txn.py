@@ -3,16 +3,18 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The team -> bond transaction, run ON THE HOST, detached from the Ansible connection.
 
-Standard library only, no collection imports: the ``team_to_bond`` module writes this file next to the
-transaction's ``plan.json`` in ``<state_dir>/<txid>/`` (default state_dir
-``/var/lib/hostnet-dockerhost/team_to_bond``) and starts it with ``systemd-run`` (a transient unit of its
-own), so a dying SSH session or controller cannot stop it. The state directory is always the parent of the
+Standard library only: the ``team_to_bond`` module writes this file and its helpers ``t2b_host.py`` (log and
+JSON files, snapshot and restore, the bond read back from sysfs) next to the transaction's ``plan.json`` in
+``<state_dir>/<txid>/`` (default state_dir ``/var/lib/hostnet-dockerhost/team_to_bond``) and starts it with
+``systemd-run`` (a transient unit of its own), so a dying SSH session or controller cannot stop it. Run as a
+script it imports ``t2b_host`` from its own directory (Python puts the script's directory first on
+``sys.path``); the boot guard's copy in the state directory has its own copy of ``t2b_host.py`` beside it. The state directory is always the parent of the
 transaction's directory: the boot guard and the search for unfinished transactions use it, not a constant.
 
-    python3 _t2b_txn.py apply DIR      arm the rollback timer, snapshot, apply, check the bond, probe
-    python3 _t2b_txn.py rollback DIR   restore the snapshot (files byte-identical, mode, owner) and runtime
-    python3 _t2b_txn.py confirm DIR    stop the timer, remove the team configuration, drop the snapshot
-    python3 _t2b_txn.py boot-guard [STATE_DIR...]
+    python3 t2b_txn.py apply DIR      arm the rollback timer, snapshot, apply, check the bond, probe
+    python3 t2b_txn.py rollback DIR   restore the snapshot (files byte-identical, mode, owner) and runtime
+    python3 t2b_txn.py confirm DIR    stop the timer, remove the team configuration, drop the snapshot
+    python3 t2b_txn.py boot-guard [STATE_DIR...]
                                        at boot, before the network: roll back unconfirmed transactions found
                                        under each STATE_DIR (default /var/lib/hostnet-dockerhost/team_to_bond)
 
@@ -24,8 +26,6 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -33,78 +33,60 @@ import subprocess
 import sys
 import time
 
+if __package__:  # imported as the collection's module_utils (the module reads and confirms through it)
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_host import (
+        Lock,
+        bond_mismatches,
+        get_state,
+        link_master,
+        log,
+        read_json,
+        restore,
+        set_state,
+        snapshot,
+        sysfs,
+        write_file,
+    )
+else:  # run on the host as a script: t2b_launch ships t2b_host.py beside this file
+    # Python puts a script's directory first on sys.path, unless -P / PYTHONSAFEPATH say otherwise.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from t2b_host import (
+        Lock,
+        bond_mismatches,
+        get_state,
+        link_master,
+        log,
+        read_json,
+        restore,
+        set_state,
+        snapshot,
+        sysfs,
+        write_file,
+    )
+
 # The module's default state_dir (_constants.T2B_STATE_DIR). A transaction's state directory is the parent of
 # its own directory, whatever the module was given; the boot guard looks after every state directory that
 # has transactions (they are listed after "boot-guard" in its ExecStart=).
 DEFAULT_STATE_DIR = "/var/lib/hostnet-dockerhost/team_to_bond"
+TXN_SCRIPT = "t2b_txn.py"
+HOST_HELPERS = "t2b_host.py"  # imported by TXN_SCRIPT and GUARD_SCRIPT from their own directory
 GUARD_SCRIPT = "t2b_guard.py"
 GUARD_UNIT = "hostnet-t2b-guard.service"
 GUARD_PATH = "/etc/systemd/system/" + GUARD_UNIT
 GUARD_LINK = "/etc/systemd/system/sysinit.target.wants/" + GUARD_UNIT
 PENDING = ("applying", "applied", "rolling_back")
-# As _command.COMMAND_ENV (this script is self-contained: the module ships its source to the host).
+# As _command.COMMAND_ENV (this script imports nothing of the collection: the module ships its source).
 COMMAND_ENV = {"LC_ALL": "C"}
 PING_INTERVAL = 1.0
 # Seconds after apply before a bond that does not exist at all makes the transaction run the plan's
 # "recreate" commands (once).
 RECREATE_AFTER = 10.0
+# Seconds the timer's rollback waits for a rollback already running (the apply's own) before taking over.
+ROLLBACK_WAIT = 120.0
 
 
 def now():
     return time.time()
-
-
-def log(directory, message):
-    line = "%.3f %s\n" % (now(), message)
-    with open(os.path.join(directory, "log.txt"), "a", encoding="utf-8") as out:
-        out.write(line)
-
-
-def read_json(path, default=None):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return default
-
-
-def write_json(path, data):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=1, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-
-
-def set_state(directory, state, **extra):
-    path = os.path.join(directory, "state.json")
-    data = read_json(path, {}) or {}
-    data.update(extra)
-    data["state"] = state
-    data.setdefault("history", []).append([round(now(), 3), state])
-    write_json(path, data)
-    log(directory, "state " + state + (" " + json.dumps(extra, sort_keys=True) if extra else ""))
-    return data
-
-
-def get_state(directory):
-    return (read_json(os.path.join(directory, "state.json"), {}) or {}).get("state")
-
-
-class Lock:
-    def __init__(self, directory):
-        self.path = os.path.join(directory, "lock")
-        self.handle = None
-
-    def __enter__(self):
-        self.handle = open(self.path, "a+")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
 
 
 def run(directory, argv, check=True, timeout=120):
@@ -124,143 +106,7 @@ class StepFailed(Exception):
     pass
 
 
-# ----------------------------------------------------------------------------------------------- snapshot
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(65536), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def snapshot(directory, dirs):
-    """Copy every file and symlink under ``dirs`` (with mode, owner) into DIR/snapshot; return the manifest."""
-    store = os.path.join(directory, "snapshot")
-    os.makedirs(store, exist_ok=True)
-    manifest = {}
-    for root in dirs:
-        entry = {"exists": os.path.isdir(root), "files": {}}
-        manifest[root] = entry
-        if not entry["exists"]:
-            continue
-        for current, subdirs, files in os.walk(root):
-            subdirs.sort()
-            for name in sorted(files) + sorted(d for d in subdirs if os.path.islink(os.path.join(current, d))):
-                path = os.path.join(current, name)
-                st = os.lstat(path)
-                rec = {"mode": st.st_mode & 0o7777, "uid": st.st_uid, "gid": st.st_gid}
-                if os.path.islink(path):
-                    rec["link"] = os.readlink(path)
-                else:
-                    copy = os.path.join(store, "%d" % len(os.listdir(store)))
-                    shutil.copyfile(path, copy)
-                    rec["copy"] = copy
-                    rec["sha256"] = sha256_file(copy)
-                entry["files"][path] = rec
-    write_json(os.path.join(directory, "snapshot.json"), manifest)
-    return manifest
-
-
-def _same(path, rec):
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    if "link" in rec:
-        return os.path.islink(path) and os.readlink(path) == rec["link"]
-    return (not os.path.islink(path) and st.st_mode & 0o7777 == rec["mode"] and st.st_uid == rec["uid"]
-            and st.st_gid == rec["gid"] and sha256_file(path) == rec["sha256"])
-
-
-def restore(directory, manifest):
-    """Make every snapshot directory hold exactly what it held: changed files rewritten, new ones removed."""
-    for root, entry in manifest.items():
-        files = entry["files"]
-        if os.path.isdir(root):
-            for current, subdirs, names in os.walk(root):
-                for name in names + [d for d in subdirs if os.path.islink(os.path.join(current, d))]:
-                    path = os.path.join(current, name)
-                    if path not in files:
-                        os.unlink(path)
-                        log(directory, "restore: removed %s" % path)
-        for path, rec in sorted(files.items()):
-            if _same(path, rec):
-                continue
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = os.path.join(os.path.dirname(path), ".hostnet-t2b-restore.tmp")
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            if "link" in rec:
-                os.symlink(rec["link"], tmp)
-                os.lchown(tmp, rec["uid"], rec["gid"])
-            else:
-                shutil.copyfile(rec["copy"], tmp)
-                os.chown(tmp, rec["uid"], rec["gid"])
-                os.chmod(tmp, rec["mode"])
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-            log(directory, "restore: wrote %s" % path)
-    os.sync()
-
-
-def write_file(path, content, mode):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".hostnet-t2b.tmp"
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.write(content)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 # ----------------------------------------------------------------------------------------------- checks
-
-
-def sysfs(name, attr):
-    with open("/sys/class/net/%s/%s" % (name, attr), encoding="utf-8") as handle:
-        return handle.read().strip()
-
-
-def link_master(name):
-    path = "/sys/class/net/%s/master" % name
-    return os.path.basename(os.readlink(path)) if os.path.islink(path) else None
-
-
-def bond_mismatches(expect):
-    """Differences between the running bond and the plan ([] when it runs as planned)."""
-    bond = expect["bond"]
-    if not os.path.isdir("/sys/class/net/%s/bonding" % bond):
-        return ["%s does not exist as a bond" % bond]
-    found = []
-    for key, want in expect["options"].items():
-        try:
-            have = sysfs(bond, "bonding/" + key)
-        except OSError as exc:
-            found.append("%s: cannot read %s (%s)" % (bond, key, exc))
-            continue
-        if key == "arp_ip_target":
-            ok = sorted(have.split()) == sorted(want.replace(",", " ").split())
-        else:
-            ok = (have.split() or [""])[0] == str(want) or have == str(want)
-        if not ok:
-            found.append("%s: %s is %r, planned %r" % (bond, key, have, want))
-    slaves = sysfs(bond, "bonding/slaves").split()
-    missing = sorted(set(expect["ports"]) - set(slaves))
-    if missing:
-        found.append("%s: ports not enslaved yet: %s" % (bond, " ".join(missing)))
-    if expect.get("mac") and sysfs(bond, "address") != expect["mac"]:
-        found.append("%s: MAC %s, planned %s" % (bond, sysfs(bond, "address"), expect["mac"]))
-    if expect.get("master") and link_master(bond) != expect["master"]:
-        found.append("%s: master %s, planned %s" % (bond, link_master(bond), expect["master"]))
-    if expect.get("mtu") and int(sysfs(bond, "mtu")) != expect["mtu"]:
-        found.append("%s: MTU %s, planned %s" % (bond, sysfs(bond, "mtu"), expect["mtu"]))
-    if sysfs(bond, "operstate") != "up":
-        found.append("%s: operstate %s" % (bond, sysfs(bond, "operstate")))
-    return found
 
 
 def wait_bonds(directory, plan, deadline):
@@ -336,6 +182,9 @@ def guard_roots():
 def install_guard(directory):
     root = state_root(directory)
     script = os.path.join(root, GUARD_SCRIPT)
+    # The helpers first: a guard script is never there without the helpers it imports.
+    shutil.copyfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), HOST_HELPERS),
+                    os.path.join(root, HOST_HELPERS))
     shutil.copyfile(os.path.abspath(__file__), script)
     roots = [other for other in guard_roots() if other != root and os.path.isdir(other)] + [root]
     write_file(GUARD_PATH, GUARD_TEXT % (sys.executable, script, " ".join(roots)), 0o644)
@@ -434,15 +283,36 @@ def restore_runtime(directory, plan, deadline):
         run(directory, ["ip", "link", "set", name, "up"], check=False)
 
 
+def _let_running_rollback_finish(directory, plan):
+    """The timer fired while the apply's own rollback runs (a slow host: the lab saw it under load). Stopping
+    the apply's unit would cut that restore off half-way; wait for it, and take over only when its unit is
+    gone or it hangs (ROLLBACK_WAIT)."""
+    unit = "hostnet-t2b-%s.service" % plan["txid"]
+    deadline = now() + ROLLBACK_WAIT
+    while get_state(directory) == "rolling_back" and now() < deadline:
+        active = subprocess.run(["systemctl", "is-active", "--quiet", unit], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                                env=dict(os.environ, **COMMAND_ENV))
+        if active.returncode != 0:
+            log(directory, "rollback: %s is gone before its rollback finished; taking over" % unit)
+            return
+        time.sleep(1)
+
+
 def rollback(directory, reason="timer: no confirmation in time", from_timer=True, at_boot=False):
     plan = read_json(os.path.join(directory, "plan.json"))
+    if from_timer and not at_boot and get_state(directory) == "rolling_back":
+        _let_running_rollback_finish(directory, plan)
     started = now()
     with Lock(directory):
         state = get_state(directory)
         if state not in PENDING:
             log(directory, "rollback: nothing to do in state %s" % state)
             return 0
-        set_state(directory, "rolling_back", reason=reason, rollback_started=started)
+        # A rollback that takes over (after a reboot, or from one that died) keeps the first one's reason.
+        first = (read_json(os.path.join(directory, "state.json"), {}) or {}).get("reason")
+        set_state(directory, "rolling_back", reason=first if state == "rolling_back" and first else reason,
+                  rollback_started=started)
     if from_timer and not at_boot:
         # An apply still running must not keep changing the host under the restore.
         run(directory, ["systemctl", "stop", "hostnet-t2b-%s.service" % plan["txid"]], check=False)

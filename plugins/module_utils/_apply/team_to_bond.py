@@ -16,6 +16,7 @@ import re
 import time
 import uuid
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_host as _t2b_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_launch import launch
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
@@ -25,6 +26,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_b
     transaction_document,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond_input import (
+    probe_targets,
     select_teams,
     validate_params,
 )
@@ -32,7 +34,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host impo
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import (
     administrator_network_files,
     discover_teams,
-    read_default_gateways,
     read_text,
 )
 
@@ -44,22 +45,27 @@ def new_txid():
     return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def txn_source():
-    """The transaction script's own source, also when the module runs from an AnsiballZ zip."""
-    loader = getattr(_t2b_txn, "__loader__", None)
+def _source(module):
+    """A module's own source, also when the module runs from an AnsiballZ zip."""
+    loader = getattr(module, "__loader__", None)
     if loader is not None and hasattr(loader, "get_source"):
-        source = loader.get_source(_t2b_txn.__name__)
+        source = loader.get_source(module.__name__)
         if source:
             return source
-    with open(_t2b_txn.__file__, encoding="utf-8") as handle:
+    with open(module.__file__, encoding="utf-8") as handle:
         return handle.read()
 
 
+def txn_sources():
+    """The host-side transaction as shipped: its helpers first, then the script t2b_launch starts."""
+    return {_t2b_txn.HOST_HELPERS: _source(_t2b_host), _t2b_txn.TXN_SCRIPT: _source(_t2b_txn)}
+
+
 def start_transaction(run, document, state_dir, poll=POLL_SECONDS):
-    """Write plan.json and the script into ``<state_dir>/<txid>/`` and start it with systemd-run, as one
+    """Write plan.json and the scripts into ``<state_dir>/<txid>/`` and start them with systemd-run, as one
     engine transaction (t2b_launch), then wait until it has applied (or rolled back, or failed). Returns its
     state.json."""
-    directory = launch(document, state_dir, run, txn_source())
+    directory = launch(document, state_dir, run, txn_sources())
     state_file = os.path.join(directory, "state.json")
     deadline = time.time() + document["timeout"] + 30
     while time.time() < deadline:
@@ -97,12 +103,7 @@ def enforce_team_to_bond(module):
     plans, result = plan_team_to_bond(params, host, teams, txid)
     if not plans:
         return result
-    targets = list(params["probe_targets"])
-    if not targets:
-        targets = read_default_gateways(run, {p.team for p in plans} | {p.master for p in plans if p.master})
-    if not targets:
-        raise InvalidInput("probe_targets: none given and no default route runs through %s; give addresses that "
-                           "must answer through the bond" % ", ".join(p.team for p in plans), option="probe_targets")
+    targets = probe_targets(params["probe_targets"], host, plans)
     result["probe_targets"] = targets
     if module.check_mode:
         return result

@@ -70,3 +70,17 @@ def select_teams(requested, teams, links, bond_names):
         raise InvalidInput("teams: no such team on this host: %s (teams present: %s)" % (", ".join(missing), present),
                            option="teams")
     return already
+
+
+def probe_targets(given, host, plans):
+    """The addresses the transaction pings through the bonds: ``given``, else the IPv4 gateways of the read
+    model's default routes through a migrated team or the bridge it is a port of. Raises InvalidInput when
+    there are none."""
+    if given:
+        return list(given)
+    through = {p.team for p in plans} | {p.master for p in plans if p.master}
+    targets = host.default_gateways(through)
+    if not targets:
+        raise InvalidInput("probe_targets: none given and no default route runs through %s; give addresses that "
+                           "must answer through the bond" % ", ".join(p.team for p in plans), option="probe_targets")
+    return targets

@@ -14,6 +14,7 @@ import os
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import run_command
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
+    DefaultRoute,
     FileProblem,
     HostState,
     IFF_PROMISC,
@@ -212,14 +213,15 @@ def assemble_links(by_index, masters, active, sysfs_reader):
 
 def read_host_state(read_teams=True):
     """Read the whole host once. Raises ReadError only when netlink itself cannot be read."""
-    by_index, masters, active, default_oifs = dump_netlink()
+    by_index, masters, active, routes = dump_netlink()
     links, vanished = assemble_links(by_index, masters, active, _read_sysfs_link)
     problems = []
     state = HostState(links=links, vanished=vanished, file_problems=problems)
     state.ip_forward = _read_bool_file(PROC_IPV4_FORWARD, problems)
     state.ipv6_forwarding = _read_bool_file(PROC_IPV6_FORWARDING, problems)
-    state.default_route_interfaces = sorted({by_index[i].name for i in default_oifs
-                                             if i in by_index and by_index[i].name in links})
+    state.default_routes = [DefaultRoute(family, by_index[oif].name, gateway) for family, oif, gateway in routes
+                            if oif in by_index and by_index[oif].name in links]
+    state.default_route_interfaces = sorted({r.interface for r in state.default_routes})
     if read_teams:
         for link in links.values():
             if link.kind == "team":

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one read model of a host's networking state.
 
-``read_host_state()`` (``host.py``) does one netlink link, address and route dump on a plain rtnetlink socket
+``read_host_state()`` (``host.py``) does one netlink link, address and route dump (default routes: their
+interfaces and gateways) on a plain rtnetlink socket
 (``netlink.py``, the dozen attributes we need decoded by hand), and reads only what netlink does not carry:
 sysfs ``addr_assign_type`` and ``flags``, the global forwarding sysctls, ``/etc/docker/daemon.json`` and the
 Docker engine's networks (``docker.py``), the systemd-networkd configuration, ``/etc/machine-id`` and, for
@@ -177,11 +178,21 @@ class DockerState:
 
 
 @dataclass
+class DefaultRoute:
+    """One nexthop of a main-table default route (``ip route show default``); gateway None: on-link."""
+
+    family: str  # "ipv4" | "ipv6"
+    interface: str
+    gateway: Optional[str] = None
+
+
+@dataclass
 class HostState:
     links: Dict[str, Link]
     ip_forward: Optional[bool] = None
     ipv6_forwarding: Optional[bool] = None
     default_route_interfaces: List[str] = field(default_factory=list)
+    default_routes: List[DefaultRoute] = field(default_factory=list)
     docker: DockerState = field(default_factory=DockerState)
     networkd: NetworkdState = field(default_factory=NetworkdState)
     vanished: List[str] = field(default_factory=list)
@@ -194,12 +205,18 @@ class HostState:
     def bridges(self):
         return [link for link in self.links.values() if link.kind == "bridge"]
 
+    def default_gateways(self, interfaces, family="ipv4"):
+        """The gateways of the default routes through any of ``interfaces``, sorted, without repetitions."""
+        return sorted({r.gateway for r in self.default_routes
+                       if r.family == family and r.gateway and r.interface in interfaces})
+
     def to_dict(self):
         return {
             "links": {name: link.to_dict() for name, link in sorted(self.links.items())},
             "ip_forward": self.ip_forward,
             "ipv6_forwarding": self.ipv6_forwarding,
             "default_route_interfaces": list(self.default_route_interfaces),
+            "default_routes": [asdict(r) for r in self.default_routes],
             "docker": asdict(self.docker),
             "networkd": {
                 "installed": self.networkd.installed,

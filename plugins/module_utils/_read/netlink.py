@@ -57,6 +57,7 @@ DEVCONF_FORWARDING_INDEX = 0  # IPV4_DEVCONF_FORWARDING - 1 and DEVCONF_FORWARDI
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
 RTA_OIF = 4
+RTA_GATEWAY = 5
 RTA_MULTIPATH = 9
 RTA_TABLE = 15
 RT_TABLE_MAIN = 254
@@ -82,6 +83,7 @@ NLMSG_HEADER = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, seq, pi
 IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
 _RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
+_RTNEXTHOP = struct.Struct("=HBBi")  # rtnexthop: length, flags, hops, ifindex; its attributes follow
 _RTGENMSG = struct.Struct("=B3x")
 _RECV_BUFFER = 1 << 20
 
@@ -261,34 +263,69 @@ def decode_address(msg):
     span = attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)
     if span is None:
         return None
+    address = _address(data, span, family)
+    if address is None:
+        return None
+    return msg["index"], "%s/%d" % (address, msg["prefixlen"])
+
+
+def _address(data, span, family):
+    """An AF_INET/AF_INET6 address attribute as text, None when its length does not fit the family."""
     raw = bytes(data[span[0]:span[1]])
     if len(raw) != (4 if family == AF_INET else 16):
         return None
-    return msg["index"], "%s/%d" % (socket.inet_ntop(socket.AF_INET if family == AF_INET else socket.AF_INET6, raw),
-                                    msg["prefixlen"])
+    return socket.inet_ntop(socket.AF_INET if family == AF_INET else socket.AF_INET6, raw)
 
 
-def _route_default_oifs(msg):
-    """Output interfaces of a main-table default route message, else []."""
-    if msg["dst_len"] != 0:
-        return []
+def _nexthops(data, attrs, family):
+    """[(oif, gateway or None)] of one route: RTA_OIF/RTA_GATEWAY, or every nexthop of RTA_MULTIPATH."""
+    if RTA_MULTIPATH not in attrs:
+        if RTA_OIF not in attrs:
+            return []  # blackhole, unreachable, prohibit: no interface
+        gateway = _address(data, attrs[RTA_GATEWAY], family) if RTA_GATEWAY in attrs else None
+        return [(_u32(data, attrs[RTA_OIF]), gateway)]
+    hops = []
+    start, end = attrs[RTA_MULTIPATH]
+    while start + _RTNEXTHOP.size <= end:
+        length, _flags, _hops, ifindex = _RTNEXTHOP.unpack_from(data, start)
+        if length < _RTNEXTHOP.size:
+            break
+        hop_attrs = _attrs(data, start + _RTNEXTHOP.size, min(start + length, end))
+        gateway = _address(data, hop_attrs[RTA_GATEWAY], family) if RTA_GATEWAY in hop_attrs else None
+        hops.append((ifindex, gateway))
+        start += (length + 3) & ~3
+    return hops
+
+
+def decode_route(msg):
+    """One raw RTM_NEWROUTE message: {family ("ipv4"/"ipv6"), dst_len, table, nexthops: [(oif, gateway)]}.
+
+    The table is RTA_TABLE when present (tables above 255 exist only there), else the rtmsg header's; the
+    gateway is RTA_GATEWAY (None for an on-link route).
+    """
+    family = msg["family"]
+    if family not in (AF_INET, AF_INET6):
+        return None
     data = msg.data
     attrs = _attrs(data, *msg.raw_span)
     table = _u32(data, attrs[RTA_TABLE]) if RTA_TABLE in attrs else msg["table"]
-    if table != RT_TABLE_MAIN:
-        return []
-    if RTA_OIF in attrs:
-        return [_u32(data, attrs[RTA_OIF])]
-    oifs = []
-    if RTA_MULTIPATH in attrs:
-        start, end = attrs[RTA_MULTIPATH]
-        while start + 8 <= end:  # struct rtnexthop {u16 len; u8 flags; u8 hops; s32 ifindex}
-            length, _flags, _hops, ifindex = struct.unpack_from("=HBBi", data, start)
-            if length < 8:
-                break
-            oifs.append(ifindex)
-            start += (length + 3) & ~3
-    return oifs
+    return {"family": "ipv4" if family == AF_INET else "ipv6", "dst_len": msg["dst_len"], "table": table,
+            "nexthops": _nexthops(data, attrs, family)}
+
+
+def default_routes(route_msgs):
+    """[(family, oif, gateway)] of the main table's default routes (what ``ip route show default`` lists),
+    one per nexthop, in dump order, without repetitions."""
+    found = []
+    for msg in route_msgs:
+        route = decode_route(msg)
+        if route is None or route["dst_len"] != 0 or route["table"] != RT_TABLE_MAIN:
+            continue
+        for oif, gateway in route["nexthops"]:
+            entry = (route["family"], oif, gateway)
+            if entry not in found:
+                found.append(entry)
+    return found
 
 
 def _dump(sock, seq, what, msg_type, body, parse):
@@ -306,7 +343,8 @@ def _dump(sock, seq, what, msg_type, body, parse):
 def dump_netlink():
     """One link, address and route dump.
 
-    Returns (links by ifindex, master ifindexes, active slaves, default oifs); the links carry their addresses.
+    Returns (links by ifindex, master ifindexes, active slaves, default routes as [(family, oif, gateway)]);
+    the links carry their addresses.
     """
     try:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
@@ -335,9 +373,4 @@ def dump_netlink():
         decoded = decode_address(msg)
         if decoded and decoded[0] in by_index:
             by_index[decoded[0]].addresses.append(decoded[1])
-    default_oifs = []
-    for msg in route_msgs:
-        for oif in _route_default_oifs(msg):
-            if oif not in default_oifs:
-                default_oifs.append(oif)
-    return by_index, masters, active, default_oifs
+    return by_index, masters, active, default_routes(route_msgs)

@@ -153,7 +153,8 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
 
 
 # --------------------------------------------------------------------------------------------------------
-# Beside the teams: the files discover_teams reads, and the gateways the migrated bond must reach
+# Beside the teams: the files discover_teams reads (the gateways the bonds must reach are in the read
+# model: HostState.default_gateways)
 
 
 def read_text(path):
@@ -169,17 +170,3 @@ def administrator_network_files(directory=NETWORKD_UNIT_DIRS[0]):
     """The .network files in /etc/systemd/network: the only place an administrator's files are edited."""
     names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
     return [os.path.join(directory, name) for name in names if name.endswith(".network")]
-
-
-def read_default_gateways(run, names):
-    """The IPv4 gateways of default routes through any of ``names`` (``ip -j -4 route show default``)."""
-    rc, out, _err = run(["ip", "-j", "-4", "route", "show", "default"])
-    if rc != 0:
-        return []
-    try:
-        routes = json.loads(out or "[]")
-    except ValueError:
-        return []
-    if not isinstance(routes, list):
-        return []
-    return sorted({r["gateway"] for r in routes if isinstance(r, dict) and r.get("dev") in names and r.get("gateway")})

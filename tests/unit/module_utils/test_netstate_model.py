@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import socket
 import struct
 
 import pytest
@@ -16,14 +17,17 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker im
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import assemble_links, parse_systemd_version
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BondInfo,
+    DefaultRoute,
     FileProblem,
     HostState,
     Link,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import (
     _attrs,
-    _route_default_oifs,
+    _route_message,
     decode_link,
+    decode_route,
+    default_routes,
 )
 from hostnet_builders import link, unit
 
@@ -429,43 +433,101 @@ def test_assemble_other_sysfs_errors_are_read_errors():
 # default routes
 
 
-class RawRouteMessage:
-    def __init__(self, *attributes, dst_len=0, table=254):
-        self.data = b"\xee" * 28 + b"".join(attributes)  # nlmsghdr + rtmsg
-        self.raw_span = (28, len(self.data))
-        self._header = {"dst_len": dst_len, "table": table}
-
-    def __getitem__(self, key):
-        return self._header[key]
+RTA_OIF, RTA_GATEWAY, RTA_MULTIPATH, RTA_TABLE = 4, 5, 9, 15
+RT_TABLE_MAIN, RTN_UNICAST, RTN_UNREACHABLE, RTPROT_BOOT, RT_SCOPE_UNIVERSE = 254, 1, 7, 3, 0
+RTM_NEWROUTE, NLM_F_MULTI = 24, 2
 
 
-RTA_OIF, RTA_MULTIPATH, RTA_TABLE = 4, 9, 15
+def route_message(*attributes, family=AF_INET, dst_len=0, table=RT_TABLE_MAIN, rtype=RTN_UNICAST):
+    """A whole RTM_NEWROUTE as the kernel sends it (nlmsghdr, rtmsg, attributes), read by the dump's parser."""
+    body = struct.pack("=BBBBBBBBI", family, dst_len, 0, 0, table, RTPROT_BOOT, RT_SCOPE_UNIVERSE, rtype, 0)
+    body += b"".join(attributes)
+    data = struct.pack("=IHHII", 16 + len(body), RTM_NEWROUTE, NLM_F_MULTI, 3, 0) + body
+    return _route_message(data, 16, len(data))
 
 
-def test_default_route_output_interface():
-    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)))) == [3]
+def ipv4(text):
+    return socket.inet_pton(socket.AF_INET, text)
+
+
+def nexthop(ifindex, *attributes):
+    payload = b"".join(attributes)
+    return struct.pack("=HBBi", 8 + len(payload), 0, 0, ifindex) + payload
+
+
+def test_default_route_with_gateway():
+    message = route_message(nla(RTA_TABLE, u32(254)), nla(RTA_GATEWAY, ipv4("192.0.2.1")), nla(RTA_OIF, u32(3)))
+
+    assert decode_route(message) == {"family": "ipv4", "dst_len": 0, "table": 254,
+                                     "nexthops": [(3, "192.0.2.1")]}
+    assert default_routes([message]) == [("ipv4", 3, "192.0.2.1")]
+
+
+def test_ipv6_default_route_gateway():
+    gateway = socket.inet_pton(socket.AF_INET6, "fe80::1")
+    message = route_message(nla(RTA_GATEWAY, gateway), nla(RTA_OIF, u32(7)), family=AF_INET6)
+
+    assert default_routes([message]) == [("ipv6", 7, "fe80::1")]
+
+
+def test_on_link_default_route_has_no_gateway():
+    assert default_routes([route_message(nla(RTA_OIF, u32(3)))]) == [("ipv4", 3, None)]
+
+
+def test_gateway_of_the_wrong_length_is_not_decoded():
+    message = route_message(nla(RTA_GATEWAY, b"\xc0\x00\x02"), nla(RTA_OIF, u32(3)))
+    assert default_routes([message]) == [("ipv4", 3, None)]
 
 
 def test_non_default_route_is_ignored():
-    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), dst_len=24)) == []
+    message = route_message(nla(RTA_GATEWAY, ipv4("192.0.2.1")), nla(RTA_OIF, u32(3)), dst_len=24)
+    assert decode_route(message)["dst_len"] == 24
+    assert default_routes([message]) == []
 
 
 def test_default_route_outside_main_table_is_ignored():
-    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(100)))) == []
-    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), table=255)) == []
+    assert default_routes([route_message(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(100)))]) == []
+    assert default_routes([route_message(nla(RTA_OIF, u32(3)), table=255)]) == []
 
 
 def test_rta_table_overrides_header_table():
-    assert _route_default_oifs(RawRouteMessage(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(254)), table=252)) == [3]
+    # Tables above 255 exist only in RTA_TABLE; the header then says RT_TABLE_COMPAT (252).
+    assert default_routes([route_message(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(254)), table=252)]) == [
+        ("ipv4", 3, None)]
+    assert default_routes([route_message(nla(RTA_OIF, u32(3)), nla(RTA_TABLE, u32(1000)), table=252)]) == []
 
 
-def test_multipath_default_route_gives_every_nexthop():
-    def nexthop(ifindex):
-        return struct.pack("=HBBi", 8, 0, 0, ifindex)
+def test_a_default_route_without_interface_gives_nothing():
+    assert default_routes([route_message(nla(RTA_TABLE, u32(254)), rtype=RTN_UNREACHABLE)]) == []
 
-    message = RawRouteMessage(nla(RTA_MULTIPATH, nexthop(3) + nexthop(8)))
 
-    assert _route_default_oifs(message) == [3, 8]
+def test_other_families_are_not_routes():
+    assert decode_route(route_message(nla(RTA_OIF, u32(3)), family=7)) is None
+
+
+def test_multipath_default_route_gives_every_nexthop_with_its_gateway():
+    hops = nexthop(3, nla(RTA_GATEWAY, ipv4("192.0.2.1"))) + nexthop(8, nla(RTA_GATEWAY, ipv4("198.51.100.1")))
+    message = route_message(nla(RTA_TABLE, u32(254)), nla(RTA_MULTIPATH, hops))
+
+    assert default_routes([message]) == [("ipv4", 3, "192.0.2.1"), ("ipv4", 8, "198.51.100.1")]
+
+
+def test_repeated_default_routes_are_listed_once():
+    message = route_message(nla(RTA_GATEWAY, ipv4("192.0.2.1")), nla(RTA_OIF, u32(3)))
+    other = route_message(nla(RTA_GATEWAY, ipv4("192.0.2.254")), nla(RTA_OIF, u32(3)))
+    assert default_routes([message, message, other]) == [("ipv4", 3, "192.0.2.1"), ("ipv4", 3, "192.0.2.254")]
+
+
+def test_host_state_gateways_through_named_interfaces():
+    state = HostState(links={}, default_routes=[
+        DefaultRoute("ipv4", "br0", "192.0.2.1"), DefaultRoute("ipv4", "eth9", "198.51.100.1"),
+        DefaultRoute("ipv4", "team0", None), DefaultRoute("ipv6", "br0", "fe80::1"),
+        DefaultRoute("ipv4", "br0", "192.0.2.1")])
+
+    assert state.default_gateways({"team0", "br0"}) == ["192.0.2.1"]
+    assert state.default_gateways({"br0"}, family="ipv6") == ["fe80::1"]
+    assert state.default_gateways({"eth0"}) == []
+    assert state.to_dict()["default_routes"][0] == {"family": "ipv4", "interface": "br0", "gateway": "192.0.2.1"}
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import team_to_bond as _apply_t2b
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 
 
@@ -47,6 +50,8 @@ def test_guard_is_installed_for_a_non_default_state_dir(tmp_path, guard):
     # rolled back) and the guard searched only there (a reboot lost the transaction).
     script = root / _t2b_txn.GUARD_SCRIPT
     assert script.read_bytes() == open(_t2b_txn.__file__, "rb").read()
+    helpers = os.path.join(os.path.dirname(_t2b_txn.__file__), _t2b_txn.HOST_HELPERS)
+    assert (root / _t2b_txn.HOST_HELPERS).read_bytes() == open(helpers, "rb").read()
     assert _exec_start(guard).split()[-3:] == [str(script), "boot-guard", str(root)]
     assert os.path.islink(_t2b_txn.GUARD_LINK)
     assert _t2b_txn.guard_roots() == [str(root)]
@@ -108,3 +113,79 @@ def test_boot_guard_without_arguments_uses_the_default(monkeypatch):
     _t2b_txn.main(["t2b_guard.py", "boot-guard"])
 
     assert seen == [[_t2b_txn.DEFAULT_STATE_DIR]]
+
+
+def test_the_shipped_scripts_and_the_guard_copy_run_on_their_own(tmp_path, guard):
+    """As the host runs them: without the collection (python -S: no site-packages; cwd elsewhere; a safe
+    sys.path), from the files t2b_launch writes, then from the boot guard's copies in the state directory."""
+    root = tmp_path / "state"
+    directory = _transaction(root, "tx-1", "confirmed")
+    for name, source in _apply_t2b.txn_sources().items():
+        (directory / name).write_text(source)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONSAFEPATH": "1"}
+
+    def run(*argv):
+        return subprocess.run([sys.executable, "-S"] + [str(a) for a in argv], cwd=str(tmp_path), env=env,
+                              capture_output=True, text=True, check=False)
+
+    usage = run(directory / _t2b_txn.TXN_SCRIPT)
+    assert usage.returncode == 2 and "boot-guard" in usage.stderr, usage.stderr
+    assert run(directory / _t2b_txn.TXN_SCRIPT, "boot-guard", root).returncode == 0
+
+    _t2b_txn.install_guard(str(directory))
+    assert (root / _t2b_txn.HOST_HELPERS).read_text() == _apply_t2b.txn_sources()[_t2b_txn.HOST_HELPERS]
+    guard_run = run(root / _t2b_txn.GUARD_SCRIPT, "boot-guard", root)
+    assert guard_run.returncode == 0, guard_run.stderr
+
+
+class _Unit:
+    """systemctl is-active for the apply's unit: active while ``active`` says so."""
+
+    def __init__(self, directory, active, finish_after=None):
+        self.directory, self.active, self.finish_after, self.calls = directory, active, finish_after, 0
+
+    def __call__(self, argv, **kwargs):
+        assert argv[:3] == ["systemctl", "is-active", "--quiet"]
+        self.calls += 1
+        if self.finish_after and self.calls >= self.finish_after:  # the apply's rollback finishes meanwhile
+            _t2b_txn.set_state(str(self.directory), "rolled_back", rolled_back=1.0)
+        return subprocess.CompletedProcess(argv, 0 if self.active else 3)
+
+
+def _rolling_back(root):
+    directory = _transaction(root, "tx-9", "rolling_back")
+    plan = {"txid": "tx-9", "rollback_pre": [], "rollback_post": [], "restore_runtime": []}
+    (directory / "plan.json").write_text(json.dumps(plan))
+    (directory / "state.json").write_text(json.dumps({"state": "rolling_back", "reason": "apply failed: probe"}))
+    return directory
+
+
+def test_the_timer_lets_the_applys_own_rollback_finish(tmp_path, guard, monkeypatch):
+    # Before: the timer, firing during the apply's rollback on a slow host, stopped the apply's unit (cutting
+    # its restore off) and rolled back again; the module saw "rolling_back" at its deadline (lab, t2b_nm).
+    directory = _rolling_back(tmp_path / "state")
+    unit = _Unit(directory, active=True, finish_after=3)
+    ran = []
+    monkeypatch.setattr(_t2b_txn.subprocess, "run", unit)
+    monkeypatch.setattr(_t2b_txn.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(_t2b_txn, "run", lambda d, argv, **kw: ran.append(argv) or (0, ""))
+
+    assert _t2b_txn.rollback(str(directory)) == 0
+
+    assert unit.calls == 3 and ran == []  # waited; stopped nothing, restored nothing twice
+    state = json.loads((directory / "state.json").read_text())
+    assert state["state"] == "rolled_back" and state["reason"] == "apply failed: probe"
+
+
+def test_the_timer_takes_over_a_rollback_whose_unit_is_gone(tmp_path, guard, monkeypatch):
+    directory = _rolling_back(tmp_path / "state")
+    monkeypatch.setattr(_t2b_txn.subprocess, "run", _Unit(directory, active=False))
+    ran = []
+    monkeypatch.setattr(_t2b_txn, "run", lambda d, argv, **kw: ran.append(argv) or (0, ""))
+
+    assert _t2b_txn.rollback(str(directory)) == 0
+
+    assert ["systemctl", "stop", "hostnet-t2b-tx-9.service"] in ran
+    state = json.loads((directory / "state.json").read_text())
+    assert state["state"] == "rolled_back" and state["reason"] == "apply failed: probe"
+    assert "is gone before its rollback finished; taking over" in (directory / "log.txt").read_text()

@@ -2,7 +2,8 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """_team_to_bond: the teamd -> bonding translation table, the plan per backend, the transaction document;
-_t2b_txn: snapshot and byte-identical restore, the bond check against sysfs-like values."""
+_t2b_host: snapshot and byte-identical restore, the bond check against sysfs-like values; _t2b_txn: waiting
+for the bond."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 
 import pytest
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_host as _t2b_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, MigrationRefused
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import (
@@ -543,14 +545,14 @@ def test_snapshot_restore_is_byte_identical(tmp_path):
     (etc / "sub" / "x.conf").write_text("x")
     txdir = tmp_path / "tx"
     txdir.mkdir()
-    manifest = _t2b_txn.snapshot(str(txdir), [str(etc)])
+    manifest = _t2b_host.snapshot(str(txdir), [str(etc)])
     # the transaction changes, adds and removes
     (etc / "a.network").write_text("[Match]\nName=bond0\n")
     os.chmod(etc / "a.network", 0o600)
     (etc / "secret.nmconnection").unlink()
     (etc / "bond0.netdev").write_text("[NetDev]\n")
     os.unlink(etc / "masked.network")
-    _t2b_txn.restore(str(txdir), manifest)
+    _t2b_host.restore(str(txdir), manifest)
     assert (etc / "a.network").read_bytes() == b"[Match]\nName=team0\n"
     assert (etc / "secret.nmconnection").read_bytes() == b"psk=\x00\xff"
     assert os.stat(etc / "secret.nmconnection").st_mode & 0o777 == 0o600
@@ -563,16 +565,16 @@ def test_snapshot_restore_is_byte_identical(tmp_path):
 def test_bond_mismatches_reports_each_difference(tmp_path, monkeypatch):
     values = {"bonding/mode": "802.3ad 4", "bonding/lacp_rate": "slow 0", "bonding/miimon": "100",
               "bonding/slaves": "eno0", "address": "52:54:00:aa:bb:cc", "mtu": "1500", "operstate": "up"}
-    monkeypatch.setattr(_t2b_txn, "sysfs", lambda name, attr: values[attr])
-    monkeypatch.setattr(_t2b_txn, "link_master", lambda name: "br0")
-    monkeypatch.setattr(_t2b_txn.os.path, "isdir", lambda path: True)
+    monkeypatch.setattr(_t2b_host, "sysfs", lambda name, attr: values[attr])
+    monkeypatch.setattr(_t2b_host, "link_master", lambda name: "br0")
+    monkeypatch.setattr(_t2b_host.os.path, "isdir", lambda path: True)
     expect = {"bond": "bond0", "options": {"mode": "802.3ad", "lacp_rate": "fast", "miimon": "100"},
               "ports": ["eno0", "eno1"], "mac": "52:54:00:aa:bb:cc", "master": "br0", "mtu": 1500}
-    found = _t2b_txn.bond_mismatches(expect)
+    found = _t2b_host.bond_mismatches(expect)
     assert found == ["bond0: lacp_rate is 'slow 0', planned 'fast'", "bond0: ports not enslaved yet: eno1"]
     values["bonding/lacp_rate"] = "fast 1"
     values["bonding/slaves"] = "eno0 eno1"
-    assert _t2b_txn.bond_mismatches(expect) == []
+    assert _t2b_host.bond_mismatches(expect) == []
 
 
 class FakeClock:

@@ -16,11 +16,14 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import team_to_bond as _apply_t2b
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import T2B_STATE_DIR
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput, MigrationRefused
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import plan_migration
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond_input import (
+    probe_targets,
     select_teams,
     validate_params,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read import teams as _teams
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import DefaultRoute
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import TeamFacts
 from ansible_collections.hostnet.dockerhost.plugins.modules import team_to_bond as module_t2b
 from hostnet_builders import bond, bridge, link, state, team
@@ -36,9 +39,12 @@ def params(**kw):
     return base
 
 
-def host_with_team():
-    return state(bridge("br0"), team("team0", master="br0", mac="52:54:00:aa:bb:cc", mtu=1500),
+def host_with_team(gateway=None):
+    host = state(bridge("br0"), team("team0", master="br0", mac="52:54:00:aa:bb:cc", mtu=1500),
                  link("eno0", "physical", master="team0"), link("eno1", "physical", master="team0"))
+    if gateway:
+        host.default_routes = [DefaultRoute("ipv4", "br0", gateway)]
+    return host
 
 
 def team_facts():
@@ -117,21 +123,23 @@ def test_found_teams_are_neither_missing_nor_migrated():
 # reading beside the teams
 
 
-def test_default_gateways_through_the_team_or_its_bridge():
-    routes = [{"dst": "default", "gateway": "192.0.2.1", "dev": "br0"},
-              {"dst": "default", "gateway": "198.51.100.1", "dev": "eth9"},
-              {"dst": "default", "dev": "team0"}]
-    calls = []
+def test_probe_targets_given_win():
+    host = host_with_team(gateway="192.0.2.1")
+    assert probe_targets(["198.51.100.1"], host, plan_migration([team_facts()])) == ["198.51.100.1"]
 
-    def run(argv):
-        calls.append(argv)
-        return 0, json.dumps(routes), ""
 
-    assert _teams.read_default_gateways(run, {"team0", "br0"}) == ["192.0.2.1"]
-    assert calls == [["ip", "-j", "-4", "route", "show", "default"]]
-    assert _teams.read_default_gateways(lambda argv: (0, "not json", ""), {"br0"}) == []
-    assert _teams.read_default_gateways(lambda argv: (0, '{"a": 1}', ""), {"br0"}) == []
-    assert _teams.read_default_gateways(lambda argv: (1, "", "err"), {"br0"}) == []
+def test_probe_targets_default_to_the_gateways_through_the_team_or_its_bridge():
+    host = host_with_team(gateway="192.0.2.1")
+    host.default_routes += [DefaultRoute("ipv4", "eth9", "198.51.100.1"), DefaultRoute("ipv4", "team0", "192.0.2.9"),
+                            DefaultRoute("ipv6", "br0", "fe80::1")]
+    assert probe_targets([], host, plan_migration([team_facts()])) == ["192.0.2.1", "192.0.2.9"]
+
+
+def test_no_probe_target_and_no_gateway_names_the_option():
+    host = host_with_team()
+    host.default_routes = [DefaultRoute("ipv4", "eth9", "198.51.100.1"), DefaultRoute("ipv4", "br0", None)]
+    with pytest.raises(InvalidInput, match="probe_targets: none given and no default route runs through team0"):
+        probe_targets([], host, plan_migration([team_facts()]))
 
 
 def test_administrator_network_files_and_read_text(tmp_path):
@@ -179,7 +187,10 @@ def test_start_transaction_writes_plan_and_script_and_waits_for_the_state(tmp_pa
 
     directory = os.path.join(state_dir, "tx1")
     assert json.load(open(os.path.join(directory, "plan.json"))) == document
-    assert open(os.path.join(directory, "t2b_txn.py")).read() == _apply_t2b.txn_source()
+    sources = _apply_t2b.txn_sources()
+    assert list(sources) == ["t2b_host.py", "t2b_txn.py"]  # the helpers first: the script imports them
+    assert open(os.path.join(directory, "t2b_txn.py")).read() == sources["t2b_txn.py"]
+    assert open(os.path.join(directory, "t2b_host.py")).read() == sources["t2b_host.py"]
     assert started[0][:5] == ["systemd-run", "--quiet", "--collect", "--unit", "hostnet-t2b-tx1"]
     assert started[0][-3:] == [os.path.join(directory, "t2b_txn.py"), "apply", directory]
 
@@ -195,18 +206,15 @@ def test_start_transaction_fails_when_systemd_run_does(tmp_path):
 
 
 class FakeRunner:
-    """module_runner(module, optional=False) stand-in: answers ip route and systemd-run."""
+    """module_runner(module, optional=False) stand-in: answers systemd-run."""
 
-    def __init__(self, routes, applied=True):
-        self.routes = routes
+    def __init__(self, applied=True):
         self.applied = applied
         self.calls = []
 
     def __call__(self, module, optional=False):
         def run(argv):
             self.calls.append(list(argv))
-            if argv[:2] == ["ip", "-j"]:
-                return 0, json.dumps(self.routes), ""
             if argv[0] == "systemd-run":
                 with open(os.path.join(argv[-1], "state.json"), "w", encoding="utf-8") as out:
                     json.dump({"state": "applied" if self.applied else "rolled_back", "reason": "probe failed"}, out)
@@ -229,27 +237,28 @@ def run_module(monkeypatch, capsys, args, runner, host=None, teams=None):
 
 
 def test_module_check_mode_returns_the_plan_with_the_gateway_as_probe(monkeypatch, capsys):
-    runner = FakeRunner([{"dst": "default", "gateway": "192.0.2.1", "dev": "br0"}])
+    runner = FakeRunner()
 
-    result = run_module(monkeypatch, capsys, {"_ansible_check_mode": True}, runner)
+    result = run_module(monkeypatch, capsys, {"_ansible_check_mode": True}, runner,
+                        host=host_with_team(gateway="192.0.2.1"))
 
     assert result["changed"] is True and result["txid"] == ""
     assert result["summary"] == ["team0 -> bond0 (802.3ad, xmit_hash_policy=layer2+3, lacp_rate=fast, miimon=100; "
                                  "eno0 eno1) via NetworkManager"]
     assert result["plans"][0]["backend"] == "NetworkManager"
     assert result["probe_targets"] == ["192.0.2.1"]
-    assert [c[0] for c in runner.calls] == ["ip"]  # nothing started
+    assert runner.calls == []  # nothing started, no command read the routes
 
 
 def test_module_bridge_listed_as_team_fails_cleanly(monkeypatch, capsys):
-    result = run_module(monkeypatch, capsys, {"teams": ["br0"], "_ansible_check_mode": True}, FakeRunner([]))
+    result = run_module(monkeypatch, capsys, {"teams": ["br0"], "_ansible_check_mode": True}, FakeRunner())
 
     assert result["failed"] is True
     assert result["msg"] == "teams: br0 is a bridge, not a team (teams present: team0)"
 
 
 def test_module_without_probe_targets_or_gateway_fails_before_changing(monkeypatch, capsys):
-    runner = FakeRunner([])
+    runner = FakeRunner()
     result = run_module(monkeypatch, capsys, {}, runner)
 
     assert result["failed"] is True and result["msg"].startswith("probe_targets: none given")
@@ -257,7 +266,7 @@ def test_module_without_probe_targets_or_gateway_fails_before_changing(monkeypat
 
 
 def test_module_starts_the_transaction_in_the_given_state_dir(monkeypatch, capsys, tmp_path):
-    runner = FakeRunner([])
+    runner = FakeRunner()
     state_dir = str(tmp_path / "t2b")
 
     result = run_module(monkeypatch, capsys, {"probe_targets": ["192.0.2.1"], "state_dir": state_dir}, runner)
@@ -269,7 +278,7 @@ def test_module_starts_the_transaction_in_the_given_state_dir(monkeypatch, capsy
 
 def test_module_reports_a_rolled_back_transaction(monkeypatch, capsys, tmp_path):
     result = run_module(monkeypatch, capsys, {"probe_targets": ["192.0.2.1"], "state_dir": str(tmp_path)},
-                        FakeRunner([], applied=False))
+                        FakeRunner(applied=False))
 
     assert result["failed"] is True
     assert result["msg"].endswith("ended rolled_back: probe failed")

@@ -503,9 +503,10 @@ def test_team_to_bond_launch_writes_plan_and_script_and_starts_them(tmp_path):
     calls = []
     state_dir = tmp_path / "var" / "team_to_bond"
     directory = launch({"txid": "T1", "timeout": 60}, str(state_dir), lambda argv: calls.append(argv) or (0, "", ""),
-                       "print('txn')\n", python="/usr/bin/python3")
+                       {"t2b_host.py": "HELPERS = 1\n", "t2b_txn.py": "print('txn')\n"}, python="/usr/bin/python3")
     assert directory == str(state_dir / "T1")
     assert json.loads((state_dir / "T1" / "plan.json").read_text()) == {"txid": "T1", "timeout": 60}
+    assert (state_dir / "T1" / "t2b_host.py").read_text() == "HELPERS = 1\n"
     assert oct(os.stat(state_dir / "T1" / "t2b_txn.py").st_mode & 0o777) == "0o700"
     assert oct(os.stat(state_dir / "T1").st_mode & 0o777) == "0o700"
     assert calls == [["systemd-run", "--quiet", "--collect", "--unit", "hostnet-t2b-T1", "--property=Type=exec",
@@ -518,14 +519,14 @@ def test_team_to_bond_launch_that_cannot_start_leaves_nothing(tmp_path):
     before = fingerprint(tmp_path)
     with pytest.raises(TransactionFailed) as caught:
         launch({"txid": "T2"}, str(tmp_path / "var" / "team_to_bond"), lambda argv: (1, "", "Failed to connect to bus"),
-               "x\n")
-    assert fingerprint(tmp_path) == before  # plan, script and the directories made for them are gone
-    assert "step 3 of 3 (run systemd-run" in caught.value.msg and "Failed to connect to bus" in caught.value.msg
+               {"t2b_host.py": "x\n", "t2b_txn.py": "x\n"})
+    assert fingerprint(tmp_path) == before  # plan, scripts and the directories made for them are gone
+    assert "step 4 of 4 (run systemd-run" in caught.value.msg and "Failed to connect to bus" in caught.value.msg
     assert caught.value.details["changed"] is False
 
     (tmp_path / "var").write_text("a file\n")
     with pytest.raises(TransactionFailed, match="var is a file, not a directory.*give team_to_bond a writable"):
-        launch({"txid": "T3"}, str(tmp_path / "var" / "team_to_bond"), lambda argv: (0, "", ""), "x\n")
+        launch({"txid": "T3"}, str(tmp_path / "var" / "team_to_bond"), lambda argv: (0, "", ""), {"t2b_txn.py": "x\n"})
 
 
 def test_a_symbolic_link_that_was_rewritten_is_a_link_again_after_undo(tmp_path):
