@@ -36,7 +36,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netwo
     RELOAD,
     NetworkdBackend,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETPLAN
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETPLAN, BACKEND_NETWORKD
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import (
     NETPLAN_DIRS,
@@ -62,7 +62,7 @@ def read_netplan_files(dirs=NETPLAN_DIRS, read_text=read_text_or_none):
         except OSError:
             continue
     files = []
-    for path in netplan_file_order(listing):
+    for path in netplan_file_order(listing, dirs):
         text = read_text(path)
         if text is not None:
             files.append((path, text))
@@ -110,6 +110,8 @@ class NetplanBackend(NetworkdBackend):
     # ------------------------------------------------------------------ plans
 
     def _as_netplan(self, plan, ifname, what):
+        """networkd's plan for ``ifname``, reported as netplan's when the unit is one netplan generated."""
+        plan.backend = BACKEND_NETWORKD
         if generated_id(plan.owner or ""):
             unit = plan.owner
             plan.backend = self.name

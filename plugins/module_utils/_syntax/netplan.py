@@ -37,10 +37,10 @@ OWN_HEADER = (
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
-def netplan_file_order(listing):
+def netplan_file_order(listing, dirs=NETPLAN_DIRS):
     """``listing``: {directory: [file names]} -> the paths netplan reads, in its order."""
     chosen = {}
-    for directory in NETPLAN_DIRS:
+    for directory in dirs:
         for name in listing.get(directory, ()):
             if name.endswith(".yaml"):
                 chosen[name] = os.path.join(directory, name)
