@@ -39,9 +39,10 @@ AUDIT_FAILED_ID = "audit_failed"
 BACKEND_NETWORKD = "systemd-networkd"
 BACKEND_NM = "NetworkManager"
 BACKEND_IFUPDOWN = "ifupdown"
+BACKEND_NETPLAN = "netplan"  # netplan rendering to systemd-networkd
 BACKEND_SYSCTL_D = "sysctl.d"
 BACKEND_FALLBACK = "fallback"  # the collection's own udev rules, for interfaces no backend configures
-BACKENDS = (BACKEND_NM, BACKEND_NETWORKD, BACKEND_IFUPDOWN, BACKEND_SYSCTL_D, BACKEND_FALLBACK)
+BACKENDS = (BACKEND_NM, BACKEND_NETPLAN, BACKEND_NETWORKD, BACKEND_IFUPDOWN, BACKEND_SYSCTL_D, BACKEND_FALLBACK)
 
 # ---------------------------------------------------------------------------------------------- files
 # Drop-ins, udev rules and sysctl.d files: "90-" sorts late, so ours win over earlier ones of the same kind.

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import FallbackBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils import _command
@@ -21,8 +22,10 @@ module_runner = _command.module_runner
 
 def host_backends(host, run):
     """The owners in the order they are asked (an active NetworkManager profile is what really runs the
-    link), and the fallback for interfaces nobody owns."""
-    owners = [NetworkManagerBackend(host, run), NetworkdBackend(host, run), IfupdownBackend(host, run)]
+    link; netplan before systemd-networkd, whose units it generates), and the fallback for interfaces nobody
+    owns."""
+    owners = [NetworkManagerBackend(host, run), NetplanBackend(host, run), NetworkdBackend(host, run),
+              IfupdownBackend(host, run)]
     return owners, FallbackBackend(host, run)
 
 

@@ -15,7 +15,10 @@ description:
     gateway's MAC while neighbours keep the old one in their ARP caches.
   - Sets the MAC over netlink (the kernel then keeps it, sysfs C(addr_assign_type) 3) and persists it through
     the backend that owns the bridge - systemd-networkd (a drop-in for the C(.netdev) that creates it,
-    C([NetDev] MACAddress=), or for its C(.network), C([Link] MACAddress=)), NetworkManager
+    C([NetDev] MACAddress=), or for its C(.network), C([Link] MACAddress=)), netplan (C(macaddress) in the
+    collection's own C(/etc/netplan/90-hostnet-dockerhost.yaml), mode 0600, which netplan merges into the
+    operator's definition of the bridge; then C(netplan generate) and C(networkctl reload); only for bridges an
+    operator's netplan file defines), NetworkManager
     (C(ethernet.cloned-mac-address) on the active profile; not the deprecated C(bridge.mac-address)),
     ifupdown (C(hwaddress) in the bridge's stanza) - or the collection's fallback, a udev rule
     C(/etc/udev/rules.d/90-hostnet-dockerhost-mac-BRIDGE.rules).
@@ -106,7 +109,7 @@ mac_changed:
   returned: always
   type: bool
 backend:
-  description: The backend that persists it (systemd-networkd, NetworkManager, ifupdown, fallback).
+  description: The backend that persists it (systemd-networkd, netplan, NetworkManager, ifupdown, fallback).
   returned: when O(persist=true)
   type: str
 owner:

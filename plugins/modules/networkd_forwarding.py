@@ -19,6 +19,9 @@ description:
     C(/etc/systemd/network/<its .network>.d/90-hostnet-dockerhost-forwarding.conf). Before 256 the drop-in's
     C(IPForward=) keeps the families the user's own C(IPForward=) enables. On systemd 252 C(IPForward=) also
     turns on C(net.ipv4.ip_forward), which the kernel copies to every interface (measured).
+  - On a netplan host (renderer networkd; netplan has no forwarding key) the drop-in is one for the unit netplan
+    generates (C(/etc/systemd/network/10-netplan-<id>.network.d/)), which survives C(netplan generate),
+    C(netplan apply) and reboots; the target's C(backend) is then C(netplan) and its notes name the YAML file.
   - For a target networkd does not manage (Docker's bridges, usually), writes
     C(net.ipv4.conf.<if>.forwarding = 1) into C(/etc/sysctl.d/90-hostnet-dockerhost-forwarding.conf); udev
     runs systemd-sysctl for every interface that appears, so it also applies to links created later. A C(.)
@@ -156,7 +159,7 @@ interfaces:
       description: The interface.
       type: str
     backend:
-      description: C(systemd-networkd) (a drop-in) or C(sysctl.d) (a line in the sysctl.d file).
+      description: C(systemd-networkd) or C(netplan) (a drop-in) or C(sysctl.d) (a line in the sysctl.d file).
       type: str
     key:
       description: The lines written for it, such as C(IPv4Forwarding=yes) or C(net.ipv4.conf.docker0.forwarding = 1).

@@ -18,7 +18,10 @@ description:
     balance-alb pass it to the active slave only, and after a reboot team ports were seen not promiscuous
     (frames for containers dropped until someone ran tcpdump)."
   - "Persistence, per port, through its owner: systemd-networkd (a drop-in
-    C(<file>.network.d/90-hostnet-dockerhost-promisc.conf) with C([Link] Promiscuous=yes)), NetworkManager
+    C(<file>.network.d/90-hostnet-dockerhost-promisc.conf) with C([Link] Promiscuous=yes)), netplan (which has
+    no key for it: the same drop-in for the unit netplan generates, C(/etc/systemd/network/10-netplan-<id>.network.d/);
+    netplan rewrites its units under C(/run) at every C(netplan generate), C(netplan apply) and boot and never
+    touches C(/etc/systemd/network); the owner reported is the netplan YAML that defines the port), NetworkManager
     (C(802-3-ethernet.accept-all-mac-addresses) on the active profile; NetworkManager 1.32 and later, older
     versions get the fallback and the result says so), ifupdown (a marked C(post-up ip link set dev PORT promisc
     on) line in the port's stanza, or in its bond's stanza when the port has none and the bond names it in

@@ -20,7 +20,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transact
     finish,
     wait_until_verified,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding import plan_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
@@ -135,7 +135,7 @@ def enforce_networkd_forwarding(module, environ=None, paths=None):
     desired = desired_from_params(module.params, os.environ if environ is None else environ)
     run = module_runner(module)
     state = read_host_state(read_teams=False)
-    backend = NetworkdBackend(state, run)
+    backend = NetplanBackend(state, run)  # networkd's drop-ins; for units netplan generated, owner netplan
     plan = plan_forwarding(state, desired, backend, paths=paths)
     txn = plan_forwarding_transaction(plan, desired, run, backup=module.params["backup"])
     result = plan.to_result()

@@ -34,6 +34,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond im
     render_networkd_port_network,
     retarget_network_text,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import generated_id
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import (
     effective_entries,
     network_file_matches_name,
@@ -106,7 +107,9 @@ class NetworkdBackend(Backend):
 
     def owner(self, ifname):
         unit = self.network_unit(ifname) or self.netdev_unit(ifname)
-        return unit.path if unit else None
+        if unit is None or generated_id(unit.path):
+            return None  # a unit netplan generated: the netplan backend owns it (_backends/netplan.py)
+        return unit.path
 
     # ------------------------------------------------------------------ plans
 

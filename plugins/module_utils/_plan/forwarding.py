@@ -225,6 +225,9 @@ def _plan_networkd_target(plan, target, unit, desired, families, backend, planne
         persistence = backend.plan_forwarding(target.name, settings)
     except Unsupported as exc:  # network_unit found it a moment ago; keep the error typed
         raise HostnetError("%s: %s" % (target.name, exc.msg), interface=target.name)
+    target.backend = persistence.backend  # netplan for the units it generates
+    if persistence.backend != backend.name or persistence.owner != unit.path:
+        target.notes.append("owner: %s (%s)" % (persistence.backend, persistence.owner))
     edit = planned.get(persistence.files[0].path) or persistence.files[0]
     conflicts = link_conflicts(version, unit, families, own, settings)
     for conflict in conflicts:

@@ -47,11 +47,11 @@ Spec (JSON; the molecule scenarios keep it as YAML in `lab_topology`):
   persistent: true                  # install/underlay/activate instead of build
   switches: [{ns, address, lacp: bool}]          # the "outside": a bridge `sw` in NS with the peer address;
                                                  # lacp: the LAG partner ends form a 802.3ad bond first
-  bridges: [{name, mac?, address?, manager: ip|script|nm|networkd|ifupdown, network: {Key: value}?,
+  bridges: [{name, mac?, address?, manager: ip|script|nm|networkd|ifupdown|netplan, network: {Key: value}?,
              ports: [..]? (ifupdown: bridge_ports; default the LAGs naming it, else none),
              file: interfaces|interfaces.d/NAME? (ifupdown: where the stanza goes), comment: str?}]
   lags: [{name, kind: bond|team, mode, ports: [..], switch, bridge, mac?, primary?,
-          manager: ip|script|nm|networkd|ifupdown, file?, comment?}]
+          manager: ip|script|nm|networkd|ifupdown|netplan, file?, comment?}]
   containers: [{ns, bridge, host_if, address}]
 
 `ip` and `script` are the same builder (ip/teamd, nothing persistent): `build` runs it once at prepare,
@@ -480,6 +480,79 @@ def networkd_files(spec: dict) -> list[tuple[Path, str]]:
     return files
 
 
+# ----------------------------------------------------------------------------------------- netplan
+
+NETPLAN_FILE = Path("/etc/netplan/50-lab.yaml")
+NETPLAN_MANAGER = "netplan"
+
+
+def netplan_yaml(spec: dict) -> str | None:
+    """/etc/netplan/50-lab.yaml for the `manager: netplan` bridges and bonds, as an administrator writes it
+    (block style, renderer networkd); None when the spec has none. Bond ports are `ethernets` by name."""
+    bridges = [br for br in spec.get("bridges", []) if br.get("manager") == NETPLAN_MANAGER]
+    lags = [lag for lag in spec.get("lags", []) if lag.get("manager") == NETPLAN_MANAGER]
+    if not bridges and not lags:
+        return None
+    lines = [HEADER.rstrip("\n"), "network:", "  version: 2", "  renderer: networkd"]
+    quiet = ["      link-local: []", "      accept-ra: false"]
+    if lags:
+        lines.append("  ethernets:")
+        for lag in lags:
+            for port in lag["ports"]:
+                lines += [f"    {port}:"] + quiet
+        lines.append("  bonds:")
+        for lag in lags:
+            if lag["kind"] != "bond":
+                raise SystemExit(f"labnet: {lag['name']}: netplan LAGs here are bonds")
+            lines += [f"    {lag['name']}:", f"      interfaces: [{', '.join(lag['ports'])}]"] + quiet
+            if lag.get("mac"):
+                lines.append(f'      macaddress: "{lag["mac"]}"')
+            lines += ["      parameters:", f"        mode: {lag['mode']}", "        mii-monitor-interval: 100"]
+            if lag["mode"] == "802.3ad":
+                lines.append("        lacp-rate: fast")
+            if lag.get("primary"):
+                lines.append(f"        primary: {lag['primary']}")
+    lines.append("  bridges:")
+    for br in bridges:
+        lines.append(f"    {br['name']}:")
+        members = [lag["name"] for lag in lags if lag.get("bridge") == br["name"]]
+        if members:
+            lines.append(f"      interfaces: [{', '.join(members)}]")
+        if br.get("address"):
+            lines.append(f"      addresses: [{br['address']}]")
+        if br.get("mac"):
+            lines.append(f'      macaddress: "{br["mac"]}"')
+        lines += quiet + ["      parameters:", "        stp: false", "        forward-delay: 0"]
+    return "\n".join(lines) + "\n"
+
+
+def netplan_install(spec: dict) -> None:
+    """The netplan YAML (mode 0600, as netplan wants it); for a bridge in `kernel_macs` a drop-in
+    `MACAddress=none` for the .netdev netplan generates (netplan has no key for it; without it networkd gives
+    the bridge a MAC of its own, measured: addr_assign_type 3), which with the .link lets it drift."""
+    text = netplan_yaml(spec)
+    if text is None:
+        return
+    NETPLAN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    NETPLAN_FILE.touch(mode=0o600)
+    NETPLAN_FILE.chmod(0o600)
+    NETPLAN_FILE.write_text(text)
+    for br in spec.get("bridges", []):
+        if br.get("manager") == NETPLAN_MANAGER and not br.get("mac") \
+                and matches_any(br["name"], spec.get("kernel_macs", [])):
+            dropin = NETWORKD_DIR / f"10-netplan-{br['name']}.netdev.d" / "50-lab-kernel-mac.conf"
+            dropin.parent.mkdir(parents=True, exist_ok=True)
+            dropin.write_text(HEADER + "[NetDev]\nMACAddress=none\n")
+
+
+def netplan_activate(spec: dict) -> None:
+    """First activation: what `netplan apply` does for new devices, without its cost (about 40 s under
+    emulation): render the units, networkd reads them."""
+    if netplan_yaml(spec) is not None:
+        run("netplan", "generate")
+        run("networkctl", "reload")
+
+
 def nm_ports(spec: dict) -> list[str]:
     return [port for lag in spec.get("lags", []) if lag.get("manager") == "nm" for port in lag["ports"]]
 
@@ -503,6 +576,7 @@ def install(spec: dict, spec_path: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     ifupdown_install(spec)
+    netplan_install(spec)
     ports = nm_ports(spec)
     if ports:
         # NetworkManager leaves veths it did not create unmanaged (85-nm-unmanaged.rules); these play the
@@ -535,6 +609,7 @@ def activate(spec: dict) -> None:
     its profiles (nmcli stores them in /etc/NetworkManager/system-connections, autoconnect on)."""
     if any(x.get("manager") == "networkd" for x in spec.get("bridges", []) + spec.get("lags", [])):
         run("networkctl", "reload")
+    netplan_activate(spec)
     if nm_ports(spec) or any(br.get("manager") == "nm" for br in spec.get("bridges", [])):
         # `nmcli general reload conf` does not re-evaluate [device] managed= for existing devices; a
         # restart does, as the start at boot does.
@@ -610,10 +685,10 @@ def wait(spec: dict) -> None:
         if sw.get("lacp"):
             wait_for(lambda sw=sw: lacp_partner_agrees(sw["ns"]), f"LACP in {sw['ns']}", 180)
     for br in spec.get("bridges", []):
-        if br.get("manager") == "networkd":
+        if br.get("manager") in ("networkd", NETPLAN_MANAGER):
             wait_for(lambda br=br: networkd_configured(br["name"]), f"networkd on {br['name']}", 120)
     for lag in spec.get("lags", []):
-        if lag.get("manager") == "networkd":
+        if lag.get("manager") in ("networkd", NETPLAN_MANAGER):
             for name in [lag["name"], *lag["ports"]]:
                 wait_for(lambda name=name: networkd_configured(name), f"networkd on {name}", 120)
     ifupdown_wait(spec)
@@ -798,7 +873,7 @@ SNAPSHOT_PATHS = [
     "/etc/systemd/network", "/etc/systemd/networkd.conf", "/etc/systemd/networkd.conf.d",
     "/run/systemd/network", "/etc/NetworkManager", "/etc/network", "/etc/udev/rules.d",
     "/etc/systemd/system", "/etc/sysctl.d", "/etc/sysctl.conf", "/etc/modules-load.d",
-    "/var/lib/hostnet-dockerhost", "/etc/docker",
+    "/var/lib/hostnet-dockerhost", "/etc/docker", "/etc/netplan",
 ]
 
 

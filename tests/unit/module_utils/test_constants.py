@@ -17,6 +17,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import l
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit import findings
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import FallbackBackend, rule_path
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend, dropin_path
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan import forwarding_model
@@ -50,7 +51,7 @@ def test_yaml_copies_of_the_checks_agree():
 
 
 def test_backend_names_are_one_vocabulary():
-    names = {cls.name for cls in (NetworkdBackend, NetworkManagerBackend, IfupdownBackend, FallbackBackend)}
+    names = {cls.name for cls in (NetplanBackend, NetworkdBackend, NetworkManagerBackend, IfupdownBackend, FallbackBackend)}
     assert names | {C.BACKEND_SYSCTL_D} == set(C.BACKENDS)
 
 

@@ -606,3 +606,22 @@ def test_decode_address_prefers_the_local_address():
     v6 = bytes.fromhex("20010db8000000000000000000000001")
     assert decode_address(_RawAddress(10, 3, 64, _nla(1, v6))) == (3, "2001:db8::1/64")
     assert decode_address(_RawAddress(17, 3, 0, b"")) is None
+
+
+def test_257_on_a_netplan_unit_the_dropin_is_in_etc_and_the_backend_is_netplan(etc):
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
+
+    generated = "/run/systemd/network/10-netplan-brx.network"
+    units = [unit(generated, "[Match]\nName=brx\n\n[Network]\nConfigureWithoutCarrier=yes\n"),
+             unit(UPLINK_NETWORK, network_text("eno1"))]
+    st = host(257, units)
+    backend = NetplanBackend(st, run=None, etc_dir=str(etc),
+                             files=[("/etc/netplan/50-a.yaml", "network:\n  bridges:\n    brx: {}\n")])
+    paths = Paths(sysctl_file=str(etc.parent / "sysctl.d" / "x.conf"),
+                  networkd_conf_dropin="/etc/systemd/networkd.conf.d/" + OWN, proc_sys="/proc-test/sys")
+    plan = plan_forwarding(st, Desired(interfaces=["brx"]), backend, paths=paths, read_text=_disk)
+    target = by_name(plan)["brx"]
+    assert (target.backend, target.network_file) == ("netplan", generated)
+    assert target.dropin == str(etc / "10-netplan-brx.network.d" / OWN)
+    assert target.notes == ["owner: netplan (/etc/netplan/50-a.yaml)"]
+    assert "[Network]\nIPv4Forwarding=yes\n" in plan.files[0].after
