@@ -39,7 +39,6 @@ FINDING_IDS = {
 }
 
 
-
 def finding_title(finding):
     """What a finding means, in words: ``port eno1 of a bridged bond or team is not promiscuous``."""
     interface = finding.get("interface")

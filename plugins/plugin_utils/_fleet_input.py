@@ -54,7 +54,6 @@ def plain(value):
     return str(value)
 
 
-
 def count_or_none(value):
     """An integer count, or None for anything else (a bool is not a count)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None

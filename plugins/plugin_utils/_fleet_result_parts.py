@@ -153,4 +153,3 @@ def nothing_to_audit(audited):
         and not count_or_none(docker.get("bridges"))
         and all(count_or_none(audited.get(key)) is not None for key in ("bridges", "bonds", "teams"))
     )
-

@@ -236,8 +236,8 @@ def test_a_refused_modify_is_not_undone_and_a_failed_load_stays_changed(keyfile_
     path = keyfile(keyfile_dir, "brn")
     log = []
     step = NmProfileStep(FakeNmcli(log, {"u-brn": path}, fail=["modify"]),
-                         ["nmcli", "connection", "modify", "u-brn", "p", "1"], ["nmcli", "connection", "modify",
-                                                                              "u-brn", "p", "0"], str(path))
+                         ["nmcli", "connection", "modify", "u-brn", "p", "1"],
+                         ["nmcli", "connection", "modify", "u-brn", "p", "0"], str(path))
     with pytest.raises(HostnetError, match="exit code 1: Error: refused"):
         step.apply()
 
@@ -256,4 +256,4 @@ def test_a_refused_modify_is_not_undone_and_a_failed_load_stays_changed(keyfile_
 
 def test_a_command_without_a_keyfile_stays_a_plain_command_step():
     [step] = persistence_steps([Persistence("x", "other", commands=[modify("p", "k", "1", before="0")])], None)
-    assert type(step) is CommandStep
+    assert isinstance(step, CommandStep) and not isinstance(step, NmProfileStep)
