@@ -4,8 +4,8 @@
 """The engine undoes an ``nmcli connection modify`` by putting the profile's keyfile back byte for byte.
 
 A fake nmcli rewrites the keyfile as NetworkManager 1.42 does (same settings, other bytes) on ``modify``, and
-records what the file holds when ``load`` runs; a fake netlink writer logs into the same list, so the tests see
-the whole undo order.
+records what the file holds when ``load`` runs; the fake netlink writer logs into the same list, so the tests
+see the whole undo order.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import tempfile
 
 import pytest
 
+from engine_fakes import FakeNetlink
 from hostnet_builders import bridge, link, state, team
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import nm_profile
@@ -82,36 +83,6 @@ class FakeNmcli:
         return 0, "", ""
 
 
-class LoggingNetlink:
-    """A NetlinkWriter factory over a dict of links that logs into ``log``; ``refuse``: names that get EPERM."""
-
-    def __init__(self, links, log, refuse=()):
-        self.links, self.log, self.refuse = links, log, set(refuse)
-
-    def __call__(self):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def _check(self, ifname):
-        if ifname in self.refuse:
-            raise HostnetError("cannot set on %s: Operation not permitted (EPERM)" % ifname, errno=errno.EPERM)
-
-    def set_promisc(self, ifname, enabled):
-        self._check(ifname)
-        self.log.append("netlink %s promisc %s" % (ifname, "on" if enabled else "off"))
-        self.links[ifname].promisc_flag = enabled
-
-    def set_mac(self, ifname, mac):
-        self._check(ifname)
-        self.log.append("netlink %s mac %s" % (ifname, mac))
-        self.links[ifname].mac = mac
-
-
 def modify(profile, prop, value, keyfile_path="", before=""):
     return CommandEdit(argv=["nmcli", "connection", "modify", profile, prop, value], header="profile %s" % profile,
                        before=before, after=value, keyfile=str(keyfile_path))
@@ -129,7 +100,7 @@ def test_bridge_mac_refused_after_the_profile_change_puts_the_keyfile_back_byte_
     plan = Persistence("brn", "NetworkManager", commands=[
         modify("u-brn", "802-3-ethernet.cloned-mac-address", "02:00:00:00:99:99", path)])
     txn = plan_bridge_mac_transaction(host.links["brn"], "02:00:00:00:99:99", True, [plan], nmcli,
-                                      writer=LoggingNetlink(host.links, log, refuse={"brn"}))
+                                      writer=FakeNetlink(host.links, refuse={"brn"}, log=log))
     assert [type(step) for step in txn.steps][0] is NmProfileStep
 
     with pytest.raises(TransactionFailed) as caught:
@@ -180,7 +151,7 @@ def test_port_promisc_ledger_failing_last_undoes_profiles_then_flags_in_reverse(
     plan = plan_port_promisc(host, [], True, {}, [NmLike(files)], None)
     txn = promisc_apply.plan_promisc_transaction(
         plan, plan_ledger("port_promisc", plan.ledger_after, directory=str(ledger_dir)), nmcli,
-        writer=LoggingNetlink(host.links, log), reader=lambda read_teams: host)
+        writer=FakeNetlink(host.links, log=log), reader=lambda read_teams: host)
 
     real_mkstemp = tempfile.mkstemp
 
@@ -245,7 +216,7 @@ def test_a_refused_modify_is_not_undone_and_a_failed_load_stays_changed(keyfile_
     plan = Persistence("brn", "NetworkManager", commands=[modify("u-brn", "p", "1", path, before="0")])
     host = state(bridge("brn", mac="02:00:00:00:00:20"))
     txn = plan_bridge_mac_transaction(host.links["brn"], "02:00:00:00:99:99", True, [plan], nmcli,
-                                      writer=LoggingNetlink(host.links, log, refuse={"brn"}))
+                                      writer=FakeNetlink(host.links, refuse={"brn"}, log=log))
     with pytest.raises(TransactionFailed) as caught:
         txn.run()
     assert path.read_bytes() == ORIGINAL  # the bytes are back; NetworkManager did not read them
