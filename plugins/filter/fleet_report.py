@@ -11,8 +11,8 @@ up in every report instead of vanishing.
 
 The documentation of each filter lives in the YAML file of the same name next to this file. Every filter is
 a pure function of its input, importable by other plugins (the report action plugin calls them): reading and
-rendering live in plugins/plugin_utils (_fleet_model, _fleet_words, _fleet_render); this file adds the
-JMESPath selection and the Ansible error edge.
+rendering live in plugins/plugin_utils (_fleet_input, _fleet_findings, _fleet_result_parts, _fleet_model,
+_fleet_words, _fleet_render); this file adds the JMESPath selection and the Ansible error edge.
 """
 
 from __future__ import annotations
@@ -24,19 +24,15 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_render
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import (  # noqa: F401  re-exported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (  # noqa: F401  re-exported
     AUDIT_CHECK,
     CHECKS,
-    FINDING_IDS,
     SEVERITIES,
     SEVERITY_RANK,
-    FleetInputError,
-    flatten,
-    read_finding,
-    read_fleet,
-    summary,
-    type_name,
 )
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import FINDING_IDS, read_finding  # noqa: F401  re-exported
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input import FleetInputError, type_name
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import flatten, read_fleet, summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import render_value  # noqa: F401  pylint: disable=unused-import
 
 try:

@@ -29,17 +29,11 @@ attributes:
   check_mode:
     support: full
     description: Writes the result file on the controller in check mode too; the host is not touched.
-  diff_mode:
-    support: none
-    description: Nothing is changed on a host.
+extends_documentation_fragment:
+  - hostnet.dockerhost.fleet
+  - hostnet.dockerhost.fleet.run_id
 options:
-  report_dir:
-    description: The report directory on the controller.
-    type: path
-    required: true
   run_id:
-    description: The run id from M(hostnet.dockerhost.fleet_run).
-    type: str
     required: true
   result:
     description: The registered result of M(hostnet.dockerhost.netstate_info).

@@ -28,17 +28,10 @@ attributes:
   check_mode:
     support: full
     description: Writes the report on the controller in check mode too - the report is the product of C(--check).
-  diff_mode:
-    support: none
-    description: Nothing is changed on a host.
+extends_documentation_fragment:
+  - hostnet.dockerhost.fleet
+  - hostnet.dockerhost.fleet.run_id
 options:
-  report_dir:
-    description: The report directory on the controller.
-    type: path
-    required: true
-  run_id:
-    description: This run's id (from M(hostnet.dockerhost.fleet_run)).
-    type: str
   targets:
     description: The hosts of this run.
     type: list

@@ -26,9 +26,8 @@ attributes:
   check_mode:
     support: full
     description: Runs the same in check mode; it only creates the report directory on the controller.
-  diff_mode:
-    support: none
-    description: Nothing is changed on a host.
+extends_documentation_fragment:
+  - hostnet.dockerhost.fleet
 options:
   fail_on:
     description: The gate level, V(none), V(error), V(warning) or V(info), in any case.
@@ -62,8 +61,6 @@ options:
     version_added: 0.4.0
   report_dir:
     description: The report directory on the controller; created with its C(hosts/) subdirectory.
-    type: path
-    required: true
 """
 
 EXAMPLES = r"""

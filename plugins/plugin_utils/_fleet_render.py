@@ -14,12 +14,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import (
-    AUDIT_CHECK,
-    AUDIT_FAILED_ID,
-    finding_title,
-    summary,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_CHECK, AUDIT_FAILED_ID
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
     change_lines,
     changes_in_short,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import ENFORCED_KINDS
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_result_parts import ENFORCED_KINDS
 
 # include/uapi/linux/netdevice.h NET_ADDR_*; a bridge is created with a random address (NET_ADDR_RANDOM) and,
 # until user space sets one (NET_ADDR_SET), br_stp_recalculate_bridge_id() gives it the lowest port MAC

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import plain
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input import plain
 
 FORMAT = 1
 HOSTS_DIR = "hosts"

@@ -9,9 +9,9 @@
 - ``LinkStep``: a netlink change of one interface (the promiscuous flag, a MAC); undoing sets the value the
   plan read before. A bridge's MAC, once set, stays "set" (sysfs ``addr_assign_type`` 3): the kernel has no
   way back to following its ports, so ``undo_note`` says so.
-- ``CommandStep``: a command (``nmcli connection modify``, a reload). Undoing runs ``undo_argv`` when the
-  command has one; a reload (``rerun_on_undo``) runs once more after every other step was undone, so the
-  daemon reads the restored files.
+- ``CommandStep``: a command (a reload, a profile change). Undoing runs ``undo_argv`` when the command has
+  one (``nm_profile.NmProfileStep``, an ``nmcli connection modify``, puts the keyfile back instead); a reload
+  (``rerun_on_undo``) runs once more after every other step was undone, so the daemon reads the restored files.
 
 A step's ``now()`` says how the host looks for it at the moment (for the failure message).
 """
@@ -382,8 +382,11 @@ class CommandStep(Step):
 
 
 def persistence_steps(plans, run, backup=False):
-    """The steps of backend ``Persistence`` plans: files, profile commands (undone by setting the value read
-    before: a CommandEdit's last argument is the value), then each distinct reload once."""
+    """The steps of backend ``Persistence`` plans: files, profile commands (a NetworkManager profile with a
+    keyfile: ``nm_profile.NmProfileStep``, undone byte for byte; else undone by setting the value read before:
+    a CommandEdit's last argument is the value), then each distinct reload once."""
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.nm_profile import NmProfileStep
+
     steps, reloads = [], []
     for plan in plans:
         if not plan.changed:
@@ -393,9 +396,13 @@ def persistence_steps(plans, run, backup=False):
         if not plan.changed:
             continue
         for command in plan.commands:
-            if command.changed:
-                steps.append(CommandStep(run, command.argv, undo_argv=list(command.argv[:-1]) + [command.before],
-                                         label=command.header))
+            if not command.changed:
+                continue
+            undo_argv = list(command.argv[:-1]) + [command.before]
+            if command.keyfile:
+                steps.append(NmProfileStep(run, command.argv, undo_argv, command.keyfile, label=command.header))
+            else:
+                steps.append(CommandStep(run, command.argv, undo_argv=undo_argv, label=command.header))
     for plan in plans:
         if not plan.changed:
             continue

@@ -27,12 +27,14 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
 
 @dataclass
 class CommandEdit:
-    """A change made through a backend's own tool (nmcli), with the value before and after."""
+    """A change made through a backend's own tool (nmcli), with the value before and after. ``keyfile``: the
+    file the tool rewrites (a NetworkManager profile's keyfile), so that the engine can put its bytes back."""
 
     argv: List[str]
     header: str
     before: str
     after: str
+    keyfile: str = ""
 
     @property
     def changed(self):

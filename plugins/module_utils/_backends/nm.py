@@ -10,7 +10,8 @@ generated under /run, e.g. ``docker0``, ``lo``, or a networkd link): editing suc
 device to NetworkManager.
 
 Planning runs read-only nmcli commands only. The plans' commands are ``nmcli connection modify``, which
-writes the keyfile; nothing is reloaded because the module changes the running link through netlink.
+writes the keyfile; nothing is reloaded because the module changes the running link through netlink. Each
+command names the profile's keyfile, so that the engine undoes it byte for byte (``_apply/nm_profile.py``).
 Measured on NetworkManager 1.42 (lab guest bookworm-nm):
 
 - ``accept-all-mac-addresses`` and ``cloned-mac-address`` take effect when the profile is activated
@@ -143,6 +144,7 @@ class NetworkManagerBackend(Backend):
             header=profile.header(ACCEPT_ALL),
             before=self._get(profile, ACCEPT_ALL) or ACCEPT_ALL_DEFAULT[1],  # no 802-3-ethernet setting yet
             after=after,
+            keyfile=profile.filename,
         )
         return self._persistence(ifname, profile, command)
 
@@ -162,6 +164,7 @@ class NetworkManagerBackend(Backend):
             header=profile.header(CLONED_MAC),
             before=before,
             after=after,
+            keyfile=profile.filename,
         )
         plan = self._persistence(ifname, profile, command)
         bridge_mac = values.get(BRIDGE_MAC, "")

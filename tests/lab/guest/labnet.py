@@ -29,7 +29,7 @@
                                    moves its MAC; per LAG port: sysfs promisc; forwarding (JSON out)
     labnet.py pinned-churn BRIDGE N   N container veths with MACs lower than the bridge's join and leave
                                    it; every MAC the bridge showed (JSON out)
-    labnet.py snapshot             sha256 of every configuration file a module could write and the
+    labnet.py snapshot             sha256, mode and owner of every configuration file a module could write and the
                                    runtime state (links, promisc, forwarding, addresses) (JSON out)
     labnet.py compare A B          where two snapshots differ (JSON list; exit 1 when they do)
     labnet.py ifupdown-kept        the ifupdown files against the operator's text install wrote: lines
@@ -891,7 +891,9 @@ def file_hashes(paths: list[str]) -> dict:
             if path.is_symlink():
                 out[str(path)] = "symlink:" + os.readlink(path)
             elif path.is_file():
-                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+                st = path.stat()
+                out[str(path)] = "%s mode %04o owner %d:%d" % (hashlib.sha256(path.read_bytes()).hexdigest(),
+                                                               st.st_mode & 0o7777, st.st_uid, st.st_gid)
             elif path.is_dir():
                 out[str(path)] = "dir"
     return out

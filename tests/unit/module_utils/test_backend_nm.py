@@ -242,6 +242,7 @@ def test_promisc_on_sets_accept_all_mac_addresses_on_the_port_profile():
     assert command.argv == ["nmcli", "connection", "modify", TEAM_PORT_2, ACCEPT_ALL, "true"]
     assert command.header == "NetworkManager profile 'team0-eno1' (%s): %s" % (TEAM_PORT_2, ACCEPT_ALL)
     assert (command.before, command.after) == ("-1", "1")
+    assert command.keyfile == "/etc/NetworkManager/system-connections/team0-eno1.nmconnection"
 
 
 def test_promisc_on_is_unchanged_when_the_profile_already_has_it():

@@ -22,7 +22,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netwo
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan import forwarding_model
 from ansible_collections.hostnet.dockerhost.plugins.modules import netstate_info, team_to_bond, team_to_bond_confirm
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_model
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_findings, _fleet_model
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -35,7 +35,7 @@ def test_filters_and_findings_use_the_same_schema_objects():
     assert findings.FINDING_IDS is C.FINDING_IDS
     assert set(v for v in C.FINDING_IDS.values() if v) == set(C.CHECKS)
     # the reports word every id the modules emit, and only those (plus the fleet's own audit_failed)
-    assert set(_fleet_model.FINDING_IDS) == set(C.FINDING_IDS) | {C.AUDIT_FAILED_ID}
+    assert set(_fleet_findings.FINDING_IDS) == set(C.FINDING_IDS) | {C.AUDIT_FAILED_ID}
 
 
 def test_yaml_copies_of_the_checks_agree():

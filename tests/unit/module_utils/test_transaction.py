@@ -16,6 +16,7 @@ import os
 
 import pytest
 
+from engine_fakes import FakeNetlink
 from hostnet_builders import bond, bridge, link, state
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import promisc as promisc_apply
@@ -24,7 +25,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_m
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import errno_words, path_problem
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import path_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
     CommandStep,
     FileStep,
@@ -80,39 +81,6 @@ class Recorded(Step):
 
     def now(self):
         return "%s now" % self.name
-
-
-class FakeNetlink:
-    """A NetlinkWriter factory over a dict of links; ``refuse``: names whose writes get EPERM."""
-
-    def __init__(self, links, refuse=()):
-        self.links = links
-        self.refuse = set(refuse)
-        self.calls = []
-
-    def __call__(self):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def _check(self, ifname):
-        if ifname in self.refuse:
-            raise HostnetError("cannot set on %s: %s" % (ifname, errno_words(errno.EPERM)), interface=ifname,
-                               errno=errno.EPERM)
-
-    def set_promisc(self, ifname, enabled):
-        self._check(ifname)
-        self.calls.append((ifname, "promisc", enabled))
-        self.links[ifname].promisc_flag = enabled
-
-    def set_mac(self, ifname, mac):
-        self._check(ifname)
-        self.calls.append((ifname, "mac", mac))
-        self.links[ifname].mac = mac
 
 
 class FakeModule:
