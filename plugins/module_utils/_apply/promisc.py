@@ -29,6 +29,9 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate impor
 # Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
 # may set their own value back right after ours.
 SETTLE = 0.3
+# After a failed change was undone and the backend reloaded again, watch the flags this long: networkd applies
+# what its reload read after `networkctl reload` returns (seen in the lab: a port left promiscuous).
+UNDO_SETTLE = 5.0
 HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
 
@@ -47,6 +50,15 @@ def verify(plan, reader=read_host_state):
     return wrong
 
 
+def verify_undone(plan, reader=read_host_state):
+    """The ports whose flag is not back as it was before the transaction ([] when all are)."""
+    state = reader(read_teams=False)
+    return ["%s promisc flag %s, was %s" % (item.name, state.links[item.name].promisc_flag, item.flag_before)
+            for item in plan.ports
+            if item.runtime_changed and item.name in state.links
+            and state.links[item.name].promisc_flag != item.flag_before]
+
+
 def plan_promisc_transaction(plan, ledger_edit, run, backup=False, writer=NetlinkWriter, reader=read_host_state):
     """Runtime flags first (undone exactly), then the backends' persistence, the lynis profiles, then the ledger
     (last: it records what the steps before it did)."""
@@ -55,7 +67,8 @@ def plan_promisc_transaction(plan, ledger_edit, run, backup=False, writer=Netlin
     steps += persistence_steps(plan.persistence, run, backup=backup)
     steps += [FileStep(edit, backup=backup) for edit in plan.profiles if edit.changed]
     steps.append(FileStep(ledger_edit))
-    return Transaction("port_promisc", steps, verify=lambda: verify(plan, reader), hint=HINT, settle=SETTLE)
+    return Transaction("port_promisc", steps, verify=lambda: verify(plan, reader), hint=HINT, settle=SETTLE,
+                       verify_undone=lambda: verify_undone(plan, reader), undo_settle=UNDO_SETTLE)
 
 
 def enforce_port_promisc(module):

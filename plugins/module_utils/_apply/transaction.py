@@ -57,9 +57,13 @@ def wait_until_verified(check, attempts=1, delay=0.5, sleep=time.sleep):
     return mismatches
 
 
+# The step kinds that change the running kernel (put back again when a reload overtakes the undo).
+RUNTIME_KINDS = ("netlink", "sysctl")
+
+
 class Transaction:
     def __init__(self, module_name, steps, verify=None, attempts=1, delay=0.5, hint="", sleep=time.sleep,
-                 settle=0.0):
+                 settle=0.0, verify_undone=None, undo_settle=0.0):
         self.module_name = module_name
         self.steps = list(steps)
         self.verify = verify
@@ -70,6 +74,11 @@ class Transaction:
         self.settle = settle
         self.hint = hint  # what the user can do about a pre-flight problem, in this module's own options
         self.sleep = sleep
+        # After an undo that ran a reload again: what of the runtime is not back as before ([] when all is),
+        # watched for ``undo_settle`` seconds - a reload returns before the daemon (networkd) applies the
+        # configuration it read before the undo, and may set a value again after the undo put it back.
+        self.verify_undone = verify_undone
+        self.undo_settle = undo_settle
         self.done = []  # the steps applied, in order
 
     @property
@@ -144,7 +153,35 @@ class Transaction:
                 step.rerun()
             except Exception as exc:
                 failures.append("%s again: %s" % (step.describe(), _why(exc)[0]))
+        if reruns and self.verify_undone is not None:
+            failures += self._hold_undone()
         return undone, failures, notes
+
+    def _hold_undone(self):
+        """Watch the runtime for ``undo_settle`` seconds after the reloads; whenever the daemon set a value again,
+        undo the runtime steps once more. Returns what still differs at the end (as failures)."""
+        runtime = [step for step in reversed(self.done) if step.kind in RUNTIME_KINDS]
+        waited = 0.0
+        while True:
+            try:
+                mismatches = list(self.verify_undone() or [])
+            except Exception as exc:
+                return ["reading the host after the undo failed: %s" % _why(exc)[0]]
+            if mismatches:
+                for step in runtime:
+                    try:
+                        step.undo()
+                    except Exception:  # reported below by the last read, which still sees the value
+                        pass
+            if waited >= self.undo_settle:
+                break
+            self.sleep(self.delay)
+            waited += self.delay
+        try:
+            mismatches = list(self.verify_undone() or [])
+        except Exception as exc:
+            return ["reading the host after the undo failed: %s" % _why(exc)[0]]
+        return ["%s after the undo (the network manager's reload set it again)" % m for m in mismatches]
 
     def _fail(self, what, **details):
         undone, failures, notes = self._undo() if self.done else ([], [], [])

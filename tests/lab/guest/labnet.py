@@ -900,7 +900,7 @@ def file_hashes(paths: list[str]) -> dict:
 
 
 # Fields of `ip -j -d link` that move on their own (timers, counters of LACP frames) are left out.
-VOLATILE = ("_timer", "ad_", "stats")
+VOLATILE = ("_timer", "ad_", "stats", "link_failure_count")  # timers and counters: history, not state
 
 
 def strip_volatile(value):

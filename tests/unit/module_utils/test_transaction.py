@@ -508,3 +508,53 @@ def test_a_symbolic_link_that_was_rewritten_is_a_link_again_after_undo(tmp_path)
         Transaction("mod", steps).run()
     assert os.readlink(link_path) == "target.conf" and target.read_text() == "old\n"
     assert sorted(os.listdir(tmp_path)) == ["link.conf", "target.conf"]
+
+
+# --------------------------------------------------------------------------------------------------------
+# a reload that overtakes the undo (networkd applies what its reload read after `networkctl reload` returns)
+
+
+class Runtime(Recorded):
+    kind = "netlink"
+
+
+def _overtaken(sets_again_at, settle):
+    """A runtime step, a reload, a failing last step; the 'daemon' sets the value again on the nth read."""
+    log, reads = [], []
+    state = {"value": "before"}
+    runtime = Runtime("flag", log)
+    runtime.apply = lambda: state.update(value="after")
+    runtime.undo = lambda: (state.update(value="before"), log.append("undo flag"))
+    reload_step = Recorded("reload", log, rerun=True)
+    failing = Recorded("ledger", log, fail_apply=True)
+
+    def verify_undone():
+        reads.append(state["value"])
+        if len(reads) == sets_again_at:
+            state["value"] = "after"  # the daemon's late apply, after the undo put it back
+        return [] if state["value"] == "before" else ["flag is %s" % state["value"]]
+
+    txn = Transaction("m", [runtime, reload_step, failing], verify_undone=verify_undone, undo_settle=settle,
+                      delay=0.5, sleep=lambda s: None)
+    with pytest.raises(TransactionFailed) as info:
+        txn.run()
+    return info.value, state, log
+
+
+def test_a_value_set_again_after_the_undo_is_put_back_and_nothing_stays_changed():
+    failure, state, log = _overtaken(sets_again_at=3, settle=2.0)
+    assert state["value"] == "before"
+    assert log.count("undo flag") == 2  # the undo, then once more after the daemon set it again
+    assert failure.details["changed"] is False
+    assert "Nothing stayed changed" in failure.msg
+
+
+def test_without_the_hold_the_late_value_would_stay_and_the_last_read_reports_it():
+    # undo_settle 0: one read right after the reloads (sees nothing yet), then the final read sees the late set
+    failure, state, log = _overtaken(sets_again_at=1, settle=0.0)
+    assert log.count("undo flag") == 2
+    assert state["value"] == "before"
+    failure, state, log = _overtaken(sets_again_at=2, settle=0.0)
+    assert state["value"] == "after"
+    assert failure.details["changed"] is True
+    assert "flag is after after the undo" in failure.msg and "STILL CHANGED" in failure.msg
