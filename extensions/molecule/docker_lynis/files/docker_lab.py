@@ -88,19 +88,23 @@ def bridge_facts(name: str) -> dict | None:
 def container_bridges() -> dict:
     """{container: the bridge its host veth is in} for the running containers."""
     out = {}
-    by_index = {sysfs(n, "ifindex"): n for n in os.listdir("/sys/class/net")}
+    links = json.loads(run("ip", "-j", "link", "show").stdout)
+    master_of = {str(link["ifindex"]): link.get("master") for link in links}
     for name in run("docker", "ps", "--format", "{{.Names}}").stdout.split():
         pid = run("docker", "inspect", "-f", "{{.State.Pid}}", name).stdout.strip()
-        iflink = run("nsenter", "-t", pid, "-n", "cat", "/sys/class/net/eth0/iflink", check=False).stdout.strip()
-        out[name] = master(by_index[iflink]) if iflink in by_index else None
+        # "eth0@if12: ..." inside the container's namespace: 12 is the host end's ifindex.
+        line = run("nsenter", "-t", pid, "-n", "ip", "-o", "link", "show", "eth0", check=False).stdout
+        iflink = line.split(":", 2)[1].strip().partition("@if")[2] if line.count(":") >= 2 else ""
+        out[name] = master_of.get(iflink)
     return out
 
 
 def reach(spec: dict, attempts: int = 5) -> dict:
     pub = spec["published"]
     for attempt in range(1, attempts + 1):
-        proc = run("ip", "netns", "exec", pub["peer_ns"], "busybox", "wget", "-q", "-T", "5", "-O", "-", pub["url"],
-                   check=False)
+        # (busybox 1.35's static wget segfaults with -T; timeout bounds it instead)
+        proc = run("ip", "netns", "exec", pub["peer_ns"], "timeout", "20", "busybox", "wget", "-q", "-O", "-",
+                   pub["url"], check=False)
         if proc.returncode == 0 and pub["body"] in proc.stdout:
             return {"url": pub["url"], "ok": True, "attempts": attempt}
         time.sleep(2)
