@@ -35,7 +35,7 @@ def call(method, path, body=None):
         chunks.append(chunk)
     sock.close()
     raw = b"".join(chunks)
-    head, _, payload = raw.partition(b"\r\n\r\n")
+    head, _sep, payload = raw.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     if status >= 300:
         raise SystemExit("docker_churn: %s %s -> %d %s" % (method, path, status, payload[:300]))
