@@ -3,7 +3,8 @@
 
     t2b_outage.py start   one ping per bridge from the outside peer's namespace to the container behind it,
                           10 per second, timestamped (ping -D), each in its own session in the background
-    t2b_outage.py stop    stop them (SIGINT: ping prints its summary); per bridge one line
+    t2b_outage.py stop    wait (at most RECOVER_WAIT s) until every container answers again, then stop the
+                          pings (SIGINT: ping prints its summary); per bridge one line
                               t2b-outage: team0/br0 longest_gap=1.8s lost=17 of 600 (...)
                           then JSON with the gap's start and end and the newest team_to_bond transaction's
                           log lines inside the gap (what the host did while the container was unreachable)
@@ -30,6 +31,10 @@ PINGS = [("team0/br0", "swl", "192.0.2.71"), ("team1/br1", "swb", "198.51.100.71
 STATE = "/run/t2b-outage.json"
 INTERVAL = "0.1"
 GOAL_SECONDS = 2.0
+# The role returns when the host confirmed its probes; a container behind the new bond may answer later
+# (t2b_nm, 2026-11-30: br1's container 12.5 s after the role and still counting). Wait this long for the
+# replies to come back, so the gap measured is the outage, not the role's length.
+RECOVER_WAIT = 90.0
 T2B_STATE_DIR = "/var/lib/hostnet-dockerhost/team_to_bond"
 _REPLY = re.compile(r"^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)")
 _SUMMARY = re.compile(r"(\d+) packets transmitted, (\d+) received")
@@ -82,8 +87,25 @@ def _gone(pid, timeout=10.0):
         time.sleep(0.1)
 
 
+def _last_reply(log):
+    replies = [float(m.group(1)) for m in map(_REPLY.match, Path(log).read_text(errors="replace").splitlines()) if m]
+    return replies[-1] if replies else None
+
+
+def _wait_for_replies(pings, wait=RECOVER_WAIT):
+    """Seconds waited until every ping had a reply in the last second (at most ``wait``)."""
+    began = time.time()
+    while time.time() - began < wait:
+        lasts = [_last_reply(ping["log"]) for ping in pings.values()]
+        if all(last is not None and time.time() - last < 1.0 for last in lasts):
+            break
+        time.sleep(0.5)
+    return time.time() - began
+
+
 def stop():
     state = json.loads(Path(STATE).read_text(encoding="ascii"))
+    waited = _wait_for_replies(state["pings"])
     stopped = time.time()
     results = {}
     for label, ping in state["pings"].items():
@@ -94,6 +116,7 @@ def stop():
         _gone(ping["pid"])
         found = measure(Path(ping["log"]).read_text(encoding="ascii", errors="replace"), state["started"], stopped)
         found["in_gap"] = transaction_lines(found["gap_from"] - 0.5, found["gap_to"] + 0.5)
+        found["waited_for_replies"] = round(waited, 1)
         results[label] = found
         print("t2b-outage: %s longest_gap=%.2fs lost=%s of %s (10/s for %.0fs; goal <= %.0fs %s)" % (
             label, found["longest_gap"], found["lost"], found["sent"], found["window"], GOAL_SECONDS,
