@@ -105,6 +105,32 @@ def sysfs(name: str, attr: str) -> str:
 # ----------------------------------------------------------------------------------------- build
 
 
+def cable_nic(index: int, end: str) -> str | None:
+    """The NIC labctl gave this guest as end "a" (host side) or "b" (switch side) of cable ``index``
+    (`labctl up --cables N`, MACs 52:54:00:ca:<index>:0a/0b), or None: then the cable is a veth pair."""
+    mac = f"52:54:00:ca:{index:02x}:{'0a' if end == 'a' else '0b'}"
+    for path in Path("/sys/class/net").iterdir():
+        if (path / "address").exists() and (path / "address").read_text().strip() == mac:
+            return path.name
+    return None
+
+
+def lay_cable(index: int, port: str, ns: str) -> None:
+    """The LAG port ``port`` and its switch-side end ``peer_name(port)`` in ``ns``: a pair of real NICs
+    when the guest has cable ``index`` (renamed; lynis, like any tool reading `ip -o link`, sees a NIC as
+    `lan0`, a veth as `lan0@if7`), else a veth pair."""
+    host_end, switch_end = cable_nic(index, "a"), cable_nic(index, "b")
+    if host_end is None or switch_end is None:
+        ip("link", "add", port, "type", "veth", "peer", "name", peer_name(port), "netns", ns)
+        return
+    if host_end != port:
+        ip("link", "set", "dev", host_end, "down")
+        ip("link", "set", "dev", host_end, "name", port)
+    ip("link", "set", "dev", switch_end, "down")
+    ip("link", "set", "dev", switch_end, "netns", ns)
+    ip("link", "set", "dev", switch_end, "name", peer_name(port), ns=ns)
+
+
 def build_switch(sw: dict, lags: list[dict]) -> None:
     ns = sw["ns"]
     if Path(f"/run/netns/{ns}").exists():
@@ -119,11 +145,15 @@ def build_switch(sw: dict, lags: list[dict]) -> None:
         ip("link", "add", PARTNER_BOND, "type", "bond", "mode", "802.3ad", "lacp_rate", "fast",
            "miimon", "100", ns=ns)
         ip("link", "set", PARTNER_BOND, "master", SWITCH_BRIDGE, ns=ns)
+    cables = {port: index for index, port in enumerate(p for lag in lags for p in lag["ports"])}
+    if cable_nic(0, "a"):
+        # udev may still be naming the cable NICs (coldplug at boot): rename them only after it is done.
+        run("udevadm", "settle", "--timeout=60", check=False)
     for lag in lags:
         if lag["switch"] != ns:
             continue
         for port in lag["ports"]:
-            ip("link", "add", port, "type", "veth", "peer", "name", peer_name(port), "netns", ns)
+            lay_cable(cables[port], port, ns)
             upper = PARTNER_BOND if sw.get("lacp") else SWITCH_BRIDGE
             ip("link", "set", peer_name(port), "master", upper, ns=ns)
             ip("link", "set", peer_name(port), "up", ns=ns)
