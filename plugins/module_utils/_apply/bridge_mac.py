@@ -8,7 +8,8 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import LinkStep, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner

@@ -16,7 +16,7 @@ import errno
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 

@@ -10,11 +10,9 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
-    CommandStep,
-    FileStep,
-    SysctlStep,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import SysctlStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import (
     Transaction,
     finish,

@@ -27,12 +27,12 @@ import os
 import stat
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import errno_words
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
-    CommandStep,
-    _atomic_write,
-    _snapshot,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import (
+    atomic_write,
     sha256_text,
+    snapshot_file,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
 
 KEYFILE_DIR = "/etc/NetworkManager/system-connections"
 NMCLI = "nmcli"
@@ -67,7 +67,7 @@ class NmProfileStep(CommandStep):
         path = restorable_keyfile(self.keyfile, KEYFILE_DIR)
         if path is not None:
             try:
-                self._kept = dict(_snapshot(path), path=path)
+                self._kept = dict(snapshot_file(path), path=path)
             except (OSError, TypeError):  # unreadable, or gone since the check: undo by value instead
                 self._kept = None
         self._run(self.argv)
@@ -77,7 +77,7 @@ class NmProfileStep(CommandStep):
         if kept is None:
             CommandStep.undo(self)
             return
-        _atomic_write(kept["path"], kept["bytes"], kept["mode"], (kept["uid"], kept["gid"]))
+        atomic_write(kept["path"], kept["bytes"], kept["mode"], (kept["uid"], kept["gid"]))
         self._run([NMCLI, "connection", "load", kept["path"]])
 
     def now(self):

@@ -9,11 +9,9 @@ __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
-    FileStep,
-    LinkStep,
-    persistence_steps,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import plan_lynis_profiles

@@ -20,7 +20,8 @@ import os
 import sys
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep, FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_txn import TXN_SCRIPT
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 

@@ -34,35 +34,24 @@ import sys
 import time
 
 if __package__:  # imported as the collection's module_utils (the module reads and confirms through it)
-    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_host import (
-        Lock,
-        bond_mismatches,
-        get_state,
-        link_master,
-        log,
-        read_json,
-        restore,
-        set_state,
-        snapshot,
-        sysfs,
-        write_file,
-    )
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_host
 else:  # run on the host as a script: t2b_launch ships t2b_host.py beside this file
     # Python puts a script's directory first on sys.path, unless -P / PYTHONSAFEPATH say otherwise.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from t2b_host import (
-        Lock,
-        bond_mismatches,
-        get_state,
-        link_master,
-        log,
-        read_json,
-        restore,
-        set_state,
-        snapshot,
-        sysfs,
-        write_file,
-    )
+    import t2b_host
+
+# The host helpers used here, one name each (tests replace them on this module).
+Lock = t2b_host.Lock
+bond_mismatches = t2b_host.bond_mismatches
+get_state = t2b_host.get_state
+link_master = t2b_host.link_master
+log = t2b_host.log
+read_json = t2b_host.read_json
+restore = t2b_host.restore
+set_state = t2b_host.set_state
+snapshot = t2b_host.snapshot
+sysfs = t2b_host.sysfs
+write_file = t2b_host.write_file
 
 # The module's default state_dir (_constants.T2B_STATE_DIR). A transaction's state directory is the parent of
 # its own directory, whatever the module was given; the boot guard looks after every state directory that

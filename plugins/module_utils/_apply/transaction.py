@@ -6,7 +6,7 @@
     txn = Transaction("bridge_mac", steps, verify=check, attempts=1, hint="...")
     result = finish(module, txn, result, diffs)     # check mode, apply, verify, undo, diff: all here
 
-1. The module plans: a list of steps (``steps.py``: FileStep, SysctlStep, LinkStep, CommandStep) in the order
+1. The module plans: a list of steps (``steps.py``, ``file_step.py``, ``kernel_steps.py``: FileStep, SysctlStep, LinkStep, CommandStep) in the order
    the feature needs (persistence first or runtime first), plus a ``verify()`` that reads the host again and
    returns what is not as planned ([] when all is).
 2. ``finish`` in check mode returns the plan's ``changed`` and, in diff mode only, the plan's diff.

@@ -9,7 +9,7 @@ profile edits as commands, reload commands) without touching the host. ``choose_
 (NetworkManager's active profile, then systemd-networkd, then ifupdown) or the collection's fallback; a
 backend that owns an interface but cannot persist a feature (e.g. NetworkManager older than 1.32 for
 promiscuous mode) says why and the fallback is used, with that reason in the result.
-The engine turns a Persistence into steps (``_apply/steps.persistence_steps``): its files, its profile
+The engine turns a Persistence into steps (``_apply/persistence.persistence_steps``): its files, its profile
 commands, then each distinct reload command once.
 """
 

@@ -21,13 +21,14 @@ from hostnet_builders import bridge, link, state, team
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import nm_profile
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import promisc as promisc_apply
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import steps as steps_module
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import file_step as file_step_module
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import (
     plan_bridge_mac_transaction,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import plan_ledger
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.nm_profile import NmProfileStep
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import TransactionFailed
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import CommandEdit, Persistence
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
@@ -160,7 +161,7 @@ def test_port_promisc_ledger_failing_last_undoes_profiles_then_flags_in_reverse(
             raise OSError(errno.ENOSPC, "No space left on device", str(ledger_dir))
         return real_mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr(steps_module.tempfile, "mkstemp", no_inodes)
+    monkeypatch.setattr(file_step_module.tempfile, "mkstemp", no_inodes)
     with pytest.raises(TransactionFailed) as caught:
         txn.run()
 

@@ -26,13 +26,9 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_m
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import path_problem
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import (
-    CommandStep,
-    FileStep,
-    LinkStep,
-    Step,
-    SysctlStep,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep, SysctlStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep, Step
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import (
     Transaction,
     TransactionFailed,
