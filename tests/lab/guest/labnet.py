@@ -674,9 +674,11 @@ def setup(spec_text: str, pairs: list[str]) -> dict:
 
 
 def after_boot(spec: dict, pairs: list[str]) -> dict:
-    """After a reboot or a reconfigure: wait for the LAGs and managers, (re-)attach the containers, `check`."""
+    """After a reboot or a reconfigure: wait for the LAGs and managers and for the links to hold still,
+    (re-)attach the containers, `check`."""
     started = time.monotonic()
     wait(spec)
+    settle(spec)
     waited = round(time.monotonic() - started, 1)
     return {"waited_seconds": waited, "attached": containers(spec), **check(spec, pairs)}
 
@@ -722,6 +724,39 @@ def wait(spec: dict) -> None:
             for name in [lag["name"], *lag["ports"]]:
                 wait_for(lambda name=name: networkd_configured(name), f"networkd on {name}", 120)
     ifupdown_wait(spec)
+
+
+def link_signature(spec: dict) -> list:
+    """What a manager still applying its configuration would move: each bridge's and LAG port's flags, MAC,
+    master, forwarding, and networkd's setup state of each link (`networkctl list`)."""
+    names = [br["name"] for br in spec.get("bridges", [])]
+    for lag in spec.get("lags", []):
+        names += [lag["name"], *lag["ports"]]
+    out = []
+    for name in names:
+        forwarding = Path(f"/proc/sys/net/ipv4/conf/{name}/forwarding")
+        out.append([name, sysfs_optional(name, "flags"), sysfs_optional(name, "address"), link_master(name),
+                    forwarding.read_text().strip() if forwarding.exists() else None])
+    if any(item.get("manager") in ("networkd", NETPLAN_MANAGER)
+           for item in spec.get("bridges", []) + spec.get("lags", [])):
+        listed = run("networkctl", "list", "--no-legend", "--no-pager", check=False).stdout.split("\n")
+        out.append(sorted(line.split()[1:] for line in listed if line.split()[1:2] and line.split()[1] in names))
+    return out
+
+
+def settle(spec: dict, reads: int = 3, interval: float = 1.0, timeout: float = 60.0) -> None:
+    """Until `reads` readings `interval` s apart are the same: a reconfigure (networkctl reconfigure, netplan
+    apply) is applied by the daemon after the command returned, and links that were already up and
+    configured would otherwise be read in the middle of it."""
+    deadline, same, last = time.monotonic() + timeout, 0, None
+    while same < reads:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"labnet: the links did not hold still for {reads * interval} s in {timeout} s: {last}")
+        now = link_signature(spec)
+        same = same + 1 if now == last else 1
+        last = now
+        if same < reads:
+            time.sleep(interval)
 
 
 def link_master(name: str) -> str | None:
