@@ -17,7 +17,7 @@ MOLECULE ?= molecule
 FLAVOUR ?= bookworm-networkd
 LAB_NAME ?= manual-$(FLAVOUR)
 # Longest first, so that two at a time (LAB_JOBS) end close together.
-LAB_SCENARIOS ?= docker_lynis t2b_nm t2b_networkd enforce_script enforce_networkd enforce_nm enforce_netplan \
+LAB_SCENARIOS ?= docker_lynis t2b_nm t2b_networkd enforce_script enforce_networkd enforce_nm enforce_ifupdown enforce_netplan \
 	bond_bridge nm_team networkd_257 bridge_churn team_bridge networkd_252
 # The guests (molecule platforms) of the scenarios that run: an interrupted run stops these and no other
 # (other people's guests may run beside).
