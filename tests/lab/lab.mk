@@ -8,7 +8,8 @@
 #   make lab-down FLAVOUR=...           stop that guest (manual-<flavour>), drop its overlay
 #   make lab-list                       running lab guests
 #   make test-lab                       every molecule scenario (LAB_SCENARIOS="a b" for a subset,
-#                                       LAB_JOBS=1 for one at a time; default 2)
+#                                       LAB_JOBS=1 for one at a time; default 2; LAB_RETRIES=0 for no
+#                                       second attempt of a failed scenario; default 1)
 
 PYTHON ?= python3
 LAB_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
@@ -49,7 +50,8 @@ lab-list:
 # the target fails if any did. LAB_JOBS scenarios run at once (tests/lab/run-scenarios; their logs and
 # timings.txt in $(HOSTNET_LAB_CACHE)/logs).
 LAB_JOBS ?= 2
+LAB_RETRIES ?= 1
 test-lab: lab-images
 	@set -u; logs="$${HOSTNET_LAB_CACHE:-$(CURDIR)/.lab-cache}/logs"; \
 	trap '$(LABCTL) down $(LAB_GUESTS)' EXIT; \
-	MOLECULE=$(MOLECULE) $(LAB_DIR)/run-scenarios $(LAB_JOBS) "$$logs" $(LAB_SCENARIOS)
+	MOLECULE=$(MOLECULE) LAB_RETRIES=$(LAB_RETRIES) $(LAB_DIR)/run-scenarios $(LAB_JOBS) "$$logs" $(LAB_SCENARIOS)
