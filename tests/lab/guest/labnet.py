@@ -107,7 +107,8 @@ def sysfs(name: str, attr: str) -> str:
 
 def cable_nic(index: int, end: str) -> str | None:
     """The NIC labctl gave this guest as end "a" (host side) or "b" (switch side) of cable ``index``
-    (`labctl up --cables N`, MACs 52:54:00:ca:<index>:0a/0b), or None: then the cable is a veth pair."""
+    (`labctl up --cables N`, MACs 52:54:00:ca:<index>:0a/0b as labctl's ``cable_mac`` gives them), or None:
+    then the cable is a veth pair."""
     mac = f"52:54:00:ca:{index:02x}:{'0a' if end == 'a' else '0b'}"
     for path in Path("/sys/class/net").iterdir():
         if (path / "address").exists() and (path / "address").read_text().strip() == mac:
@@ -739,8 +740,9 @@ def link_signature(spec: dict) -> list:
                     forwarding.read_text().strip() if forwarding.exists() else None])
     if any(item.get("manager") in ("networkd", NETPLAN_MANAGER)
            for item in spec.get("bridges", []) + spec.get("lags", [])):
-        listed = run("networkctl", "list", "--no-legend", "--no-pager", check=False).stdout.split("\n")
-        out.append(sorted(line.split()[1:] for line in listed if line.split()[1:2] and line.split()[1] in names))
+        listed = run("networkctl", "list", "--no-legend", "--no-pager", check=False).stdout
+        rows = [line.split() for line in listed.splitlines()]
+        out.append(sorted(row[1:] for row in rows if len(row) > 1 and row[1] in names))
     return out
 
 
