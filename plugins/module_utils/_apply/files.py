@@ -19,6 +19,7 @@ from typing import Optional
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import diff_before, read_before
 
 
 @dataclass
@@ -45,7 +46,7 @@ class FileEdit:
         return {
             "before_header": self.path + (" (absent)" if self.before is None else ""),
             "after_header": self.path + (" (removed)" if self.after is None else ""),
-            "before": self.before or "",
+            "before": diff_before(self.path, self.before),
             "after": self.after or "",
         }
 
@@ -64,11 +65,12 @@ def read_text_or_none(path):
 
 
 def plan_file(path, after, mode=0o644, reason=""):
-    return FileEdit(path=path, before=read_text_or_none(path), after=after, mode=mode, reason=reason)
+    """The edit that makes ``path`` hold ``after``; its "before" read under the write rule (read_before)."""
+    return FileEdit(path=path, before=read_before(path), after=after, mode=mode, reason=reason)
 
 
 def plan_removal(path, reason=""):
-    return FileEdit(path=path, before=read_text_or_none(path), after=None, reason=reason)
+    return FileEdit(path=path, before=read_before(path), after=None, reason=reason)
 
 
 def apply_file_edits(module, edits, backup=False):

@@ -41,6 +41,10 @@ class Step:
     def describe(self):
         return self.kind
 
+    def check_target(self):
+        """Raise StepError when the collection must not touch the step's target at all (a link that leaves its
+        configuration tree, a FIFO where a file goes); reads metadata only, so check mode runs it too."""
+
     def preflight(self):
         """Raise StepError when the step cannot be applied; touches nothing."""
 

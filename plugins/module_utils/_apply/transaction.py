@@ -9,7 +9,9 @@
 1. The module plans: a list of steps (``steps.py``, ``file_step.py``, ``kernel_steps.py``: FileStep, SysctlStep, LinkStep, CommandStep) in the order
    the feature needs (persistence first or runtime first), plus a ``verify()`` that reads the host again and
    returns what is not as planned ([] when all is).
-2. ``finish`` in check mode returns the plan's ``changed`` and, in diff mode only, the plan's diff.
+2. ``finish`` in check mode refuses what the real run would refuse outright (``Step.check_target``: a link that
+   leaves its configuration tree, a FIFO where a file goes - ``_read/write_target``), else returns the plan's
+   ``changed`` and, in diff mode only, the plan's diff.
 3. Otherwise ``Transaction.run``: pre-flight every changed step (files: ``preflight.path_problem``; sysctls:
    the file exists on a read-write /proc/sys) before the first change; apply them in order, each recording its
    undo; verify, ``attempts`` times ``delay`` seconds apart (the one retry loop of the collection), and with
@@ -88,10 +90,15 @@ class Transaction:
     def pending(self):
         return [step for step in self.steps if step.changed]
 
-    def preflight(self):
+    def preflight(self, check_mode=False):
+        """Every changed step's pre-flight (``check_mode``: only ``check_target``, which reads metadata: a
+        write the real run would refuse is refused in check mode too, and its diff is never shown)."""
         for step in self.pending():
             try:
-                step.preflight()
+                if check_mode:
+                    step.check_target()
+                else:
+                    step.preflight()
             except StepError as exc:
                 details = dict(exc.details, changed=False, step=step.describe())
                 raise TransactionFailed("%s: %s; nothing was changed on the host.%s"
@@ -205,6 +212,8 @@ def finish(module, txn, result, diffs):
 
     ``result`` gets ``changed`` (and ``msg`` saying what changed); ``diff`` only in diff mode."""
     result["changed"] = txn.changed
+    if txn.changed and module.check_mode:
+        txn.preflight(check_mode=True)
     if txn.changed and not module.check_mode:
         done = txn.run()
         result["msg"] = "changed: %s" % "; ".join(done)

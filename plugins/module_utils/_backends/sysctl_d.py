@@ -13,7 +13,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D, FILE_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import (
@@ -28,7 +29,7 @@ SYSCTL_FILE = "/etc/sysctl.d/" + FILE_PREFIX + "forwarding.conf"
 class SysctlDBackend(Backend):
     name = BACKEND_SYSCTL_D
 
-    def __init__(self, host, run=None, path=SYSCTL_FILE, read_text=read_text_or_none):
+    def __init__(self, host, run=None, path=SYSCTL_FILE, read_text=read_before):
         super().__init__(host, run)
         self.path = path
         self._read_text = read_text

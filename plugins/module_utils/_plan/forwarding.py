@@ -36,7 +36,8 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import container_traffic_interfaces
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path
@@ -99,7 +100,7 @@ def _conf_conflicts(state, families, paths):
     return found
 
 
-def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_none):
+def plan_forwarding(state, desired, backend, paths=None, read_text=read_before):
     """Everything ``desired`` needs on this host, as data. Raises InvalidInput for what it cannot plan."""
     paths = paths or Paths()
     networkd = state.networkd

@@ -24,7 +24,8 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import PROFILES_KEY
 
@@ -125,7 +126,7 @@ def remove_block(text, newline_added=False, created=False, path=""):
     return None if created and text == "" else text
 
 
-def plan_lynis_profiles(plan, state, interfaces, path, enabled, read_text=read_text_or_none):
+def plan_lynis_profiles(plan, state, interfaces, path, enabled, read_text=read_before):
     """Fill ``plan.profiles`` (FileEdits) and the ledger's record of profiles; return the lines to whitelist.
 
     ``path`` set and ``enabled``: the block in that profile is recomputed. Not ``enabled``: the block is removed

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 
 import pytest
 
@@ -154,14 +153,14 @@ def test_port_promisc_ledger_failing_last_undoes_profiles_then_flags_in_reverse(
         plan, plan_ledger("port_promisc", plan.ledger_after, directory=str(ledger_dir)), nmcli,
         writer=FakeNetlink(host.links, log=log), reader=lambda read_teams: host)
 
-    real_mkstemp = tempfile.mkstemp
+    real_write_at = file_step_module.write_at
 
-    def no_inodes(*args, **kwargs):
-        if kwargs.get("dir") == str(ledger_dir):
+    def no_inodes(dir_fd, name, *args, **kwargs):
+        if name == "port_promisc.json":  # the ledger's temporary file cannot be created
             raise OSError(errno.ENOSPC, "No space left on device", str(ledger_dir))
-        return real_mkstemp(*args, **kwargs)
+        return real_write_at(dir_fd, name, *args, **kwargs)
 
-    monkeypatch.setattr(file_step_module.tempfile, "mkstemp", no_inodes)
+    monkeypatch.setattr(file_step_module, "write_at", no_inodes)
     with pytest.raises(TransactionFailed) as caught:
         txn.run()
 

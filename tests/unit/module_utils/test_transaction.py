@@ -210,10 +210,10 @@ def test_second_file_failing_restores_the_first_byte_for_byte_and_removes_new_on
     before = fingerprint(tmp_path)
     real_rename = os.rename
 
-    def rename(src, dst):
-        if dst == str(ledger):
+    def rename(src, dst, **dir_fds):
+        if dst in (str(ledger), ledger.name):  # the engine renames relative to a directory fd
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_rename(src, dst)
+        return real_rename(src, dst, **dir_fds)
 
     monkeypatch.setattr(os, "rename", rename)
     steps = [FileStep(plan_file(str(existing), "new\n")), FileStep(plan_file(str(new_in_new_dir), "b\n")),
