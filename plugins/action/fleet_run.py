@@ -27,6 +27,7 @@ ARGUMENT_SPEC = dict(
     exclude=dict(type="raw", default=[]),
     promisc_interfaces=dict(type="raw", default=[]),
     lynis_profile=dict(type="raw", default=""),
+    lynis_profile_any_directory=dict(type="raw", default=False),
     report_dir=dict(type="path", required=True),
 )
 
@@ -55,7 +56,8 @@ class ActionModule(ActionBase):
             fail_on = fleet.validate_fail_on(args["fail_on"])
             checks = fleet.validate_checks(args["checks"])
             fleet.validate_filters(args["include"], args["exclude"])
-            fleet.validate_promisc_options(args["promisc_interfaces"], args["lynis_profile"])
+            fleet.validate_promisc_options(args["promisc_interfaces"], args["lynis_profile"],
+                                           args["lynis_profile_any_directory"])
         except fleet.FleetError as exc:
             raise AnsibleActionFail(str(exc)) from None
 

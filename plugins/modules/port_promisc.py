@@ -96,7 +96,19 @@ options:
         and the file too when this module created it and nothing else is in it; unset, the block is removed from
         every profile the ledger records.
       - Names lynis cannot take (characters outside letters, digits, C(_ . -)) are left out with a warning.
+      - "Only a lynis profile is taken: a path ending in C(.prf) directly in one of the directories lynis reads
+        profiles from (C(/etc/lynis), C(/usr/local/etc/lynis), C(/usr/local/lynis)), unless
+        O(lynis_profile_any_directory=true); an existing file must be a regular file made of lynis profile lines
+        (comments, C(key=value), C(name:...)). Anything else (C(/etc/passwd), a device, a FIFO, a symbolic link
+        to a file outside its directory) fails the run before any change, naming what is valid."
     type: path
+    version_added: "0.4.0"
+  lynis_profile_any_directory:
+    description:
+      - Accept a O(lynis_profile) outside lynis' profile directories (for a lynis installed elsewhere, run with
+        C(--profile)). It must still end in C(.prf) and be a lynis profile (or not exist yet).
+    type: bool
+    default: false
     version_added: "0.4.0"
 attributes:
   check_mode:
@@ -194,6 +206,7 @@ ARGUMENT_SPEC = argument_spec(
     bridged_lags=dict(type="bool"),
     lynis_whitelist=dict(type="bool", default=False),
     lynis_profile=dict(type="path"),
+    lynis_profile_any_directory=dict(type="bool", default=False),
 )
 
 

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 
 from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.lynis_profile import profile_path_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input import plain
 
@@ -101,19 +102,31 @@ def validate_filters(include, exclude):
     return list(include), list(exclude)
 
 
-def validate_promisc_options(interfaces, lynis_profile):
-    """hostnet_promisc_interfaces (a list of interface names) and hostnet_lynis_profile (empty: off, else an
-    absolute path): (interfaces, lynis_profile or None)."""
+_BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,
+                  "0": False}
+
+
+def validate_promisc_options(interfaces, lynis_profile, lynis_profile_any_directory=False):
+    """hostnet_promisc_interfaces (a list of interface names), hostnet_lynis_profile (empty: off, else a lynis
+    profile: ``_syntax/lynis_profile``, the rule port_promisc applies) and hostnet_lynis_profile_any_directory
+    (a boolean): (interfaces, lynis_profile or None)."""
     if isinstance(interfaces, str) or not isinstance(interfaces, (list, tuple)):
         raise FleetError("hostnet_promisc_interfaces: expected a list of interface names, got %r" % (interfaces,))
     bad = ["%r %s" % (name, interface_name_problem(name)) for name in interfaces if interface_name_problem(name)]
     if bad:
         raise FleetError("hostnet_promisc_interfaces: invalid interface name(s): %s" % "; ".join(bad))
+    any_directory = lynis_profile_any_directory
+    if isinstance(any_directory, str) and any_directory.strip().lower() in _BOOLEAN_WORDS:
+        any_directory = _BOOLEAN_WORDS[any_directory.strip().lower()]
+    if not isinstance(any_directory, bool):
+        raise FleetError("hostnet_lynis_profile_any_directory: expected true or false, got %r"
+                         % (lynis_profile_any_directory,))
     if lynis_profile in (None, ""):
         return list(interfaces), None
-    if not isinstance(lynis_profile, str) or not lynis_profile.startswith("/"):
-        raise FleetError("hostnet_lynis_profile: expected an absolute path (e.g. /etc/lynis/custom.prf) or empty "
-                         "(off), got %r" % (lynis_profile,))
+    problem = profile_path_problem(lynis_profile, any_directory)
+    if problem:
+        raise FleetError("hostnet_lynis_profile: %s (or empty: off)" % problem.replace(
+            "lynis_profile_any_directory", "hostnet_lynis_profile_any_directory"))
     return list(interfaces), lynis_profile
 
 

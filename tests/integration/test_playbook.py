@@ -117,7 +117,10 @@ def test_variables_are_checked_before_any_host_is_touched(netns, tmp_path):
                                    "-e", "hostnet_lynis_profile=custom.prf"),
                           tmp_path / "g", "hostnet_promisc_interfaces: expected a list of interface names")
     _no_report_and_failed(playbook(netns.name, tmp_path / "h", "-e", "hostnet_lynis_profile=custom.prf"),
-                          tmp_path / "h", "hostnet_lynis_profile: expected an absolute path")
+                          tmp_path / "h", "hostnet_lynis_profile: 'custom.prf' is not an absolute path")
+    _no_report_and_failed(playbook(netns.name, tmp_path / "i", "-e", "hostnet_lynis_profile=/etc/passwd"),
+                          tmp_path / "i", "hostnet_lynis_profile: /etc/passwd does not end in .prf, so it is not a "
+                          "lynis profile; expected a lynis profile")
 
     # the gate level is case-insensitive, and a repeated check is audited once
     ok = playbook(netns.name, tmp_path / "e", "-e", '{"hostnet_checks": ["bridge_mac", "bridge_mac"]}', "-e", "hostnet_fail_on=ERROR")

@@ -79,7 +79,8 @@ def enforce_port_promisc(module):
     owners, fallback = host_backends(state, run)
     plan = plan_port_promisc(state, masters, enabled, load_ledger(LEDGER, shape=LEDGER_SHAPE), owners, fallback,
                              params["persist"], interfaces=interfaces, bridged_lags=params["bridged_lags"])
-    whitelist = plan_lynis_profiles(plan, state, interfaces, params["lynis_profile"], enabled)
+    whitelist = plan_lynis_profiles(plan, state, interfaces, params["lynis_profile"], enabled,
+                                    any_directory=params.get("lynis_profile_any_directory", False))
     ledger_edit = plan_ledger(LEDGER, plan.ledger_after)
     diff = [runtime_diff(plan)] + [d for p in plan.persistence for d in p.diffs()] \
         + [edit.diff() for edit in plan.profiles if edit.changed]

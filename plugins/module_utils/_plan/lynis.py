@@ -21,13 +21,16 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import os
 import re
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import PROFILES_KEY
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.lynis_profile import (
+    profile_path_problem,
+    profile_text_problem,
+)
 
 BEGIN = "# BEGIN hostnet.dockerhost.port_promisc: lynis NETW-3015 whitelist (rewritten on every run)"
 END = "# END hostnet.dockerhost.port_promisc"
@@ -126,20 +129,28 @@ def remove_block(text, newline_added=False, created=False, path=""):
     return None if created and text == "" else text
 
 
-def plan_lynis_profiles(plan, state, interfaces, path, enabled, read_text=read_before):
+def plan_lynis_profiles(plan, state, interfaces, path, enabled, read_text=read_before, any_directory=False):
     """Fill ``plan.profiles`` (FileEdits) and the ledger's record of profiles; return the lines to whitelist.
 
     ``path`` set and ``enabled``: the block in that profile is recomputed. Not ``enabled``: the block is removed
     from ``path``, or, without one, from every profile the ledger records. ``path`` unset and ``enabled``:
-    profiles are left alone."""
+    profiles are left alone. ``path`` must be a lynis profile (``_syntax/lynis_profile``: a ``.prf`` in a lynis
+    profile directory, or anywhere with ``any_directory``; an existing one made of profile lines); a profile
+    the ledger records only has its own marked block removed, wherever it is. ``read_text`` (the write rule,
+    ``read_before``) refuses links that leave the directory, FIFOs and devices."""
     entries, notes = whitelist_entries(state, plan.ports, interfaces)
     plan.notes.extend(notes)
     recorded = dict(plan.ledger_after.get(PROFILES_KEY, {}))
-    if path is not None and not os.path.isabs(path):
-        raise InvalidInput("lynis_profile: %r is not an absolute path" % path, option="lynis_profile")
+    if path is not None:
+        problem = profile_path_problem(path, any_directory)
+        if problem:
+            raise InvalidInput("lynis_profile: %s. Nothing was changed." % problem, option="lynis_profile")
     targets = [path] if path else ([] if enabled else sorted(recorded))
     for target in targets:
         before = read_text(target)
+        problem = profile_text_problem(before, target) if before is not None and target not in recorded else None
+        if problem:
+            raise InvalidInput("lynis_profile: %s. Nothing was changed." % problem, option="lynis_profile")
         entry = dict(recorded.pop(target, None) or {"created": before is None, "newline_added": False})
         if enabled and entries:
             after, added = merge_block(before, render_block(entries), target)

@@ -82,16 +82,18 @@ def _inside(path, root):
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def config_tree(path, trees=CONFIG_TREES):
-    """The configuration tree of ``path``: the deepest of ``trees`` holding it, else its directory."""
+def config_tree(path, trees=None):
+    """The configuration tree of ``path``: the deepest of ``trees`` (CONFIG_TREES) holding it, else its directory."""
     path = os.path.normpath(path)
+    trees = CONFIG_TREES if trees is None else trees
     found = [tree for tree in trees if _inside(path, tree) and path != tree]
     return max(found, key=len) if found else os.path.dirname(path)
 
 
-def owned_whole(path, state_dir=STATE_DIR):
+def owned_whole(path, state_dir=None):
     """Whether the collection owns the whole file at ``path`` (by its name, or because it is in the state dir)."""
-    return os.path.basename(path).startswith(OWN_NAME_PREFIXES) or _inside(os.path.normpath(path), state_dir)
+    return os.path.basename(path).startswith(OWN_NAME_PREFIXES) or _inside(os.path.normpath(path),
+                                                                            state_dir or STATE_DIR)
 
 
 def kind_words(mode):
@@ -120,7 +122,7 @@ def _refuse_link(link, target_text, resolved, tree, why):
                         path=link, link_target=target_text, resolved=resolved, tree=tree)
 
 
-def resolve(path, trees=CONFIG_TREES, state_dir=STATE_DIR):
+def resolve(path, trees=None, state_dir=None):
     """The WriteTarget of ``path`` (absolute); raises WriteRefused for a link it must not follow. A component
     that is missing, or is not a directory, ends the walk: the pre-flight names that (``_apply/preflight``)."""
     path = os.path.normpath(path)
@@ -175,7 +177,7 @@ def _regular_problem(shown, st, whole):
     return None
 
 
-def check(path, trees=CONFIG_TREES, state_dir=STATE_DIR):
+def check(path, trees=None, state_dir=None):
     """resolve(), and what is at the real path must be a regular file (or nothing). Returns the WriteTarget."""
     target = resolve(path, trees, state_dir)
     try:
@@ -229,7 +231,7 @@ def read_regular(real, shown=None, whole=False, limit=MAX_BYTES):
     return b"".join(chunks)
 
 
-def read_before(path, trees=CONFIG_TREES, state_dir=STATE_DIR):
+def read_before(path, trees=None, state_dir=None):
     """The text of the file the collection is about to write at ``path`` (None: there is none), under the
     rule above. Raises WriteRefused (a HostnetError) for a path it must not write, HostnetError when the file
     cannot be read or is not UTF-8."""
@@ -245,10 +247,10 @@ def read_before(path, trees=CONFIG_TREES, state_dir=STATE_DIR):
                            path=path)
 
 
-def diff_before(path, text, state_dir=STATE_DIR):
+def diff_before(path, text, state_dir=None):
     """What a diff may show as the "before" of ``path``: the text, unless the file has the collection's own
     name but not its mark (someone else's bytes at our path) - then its size and hash only."""
-    if not text or not owned_whole(path, state_dir) or MANAGED_BY in text or _inside(path, state_dir):
+    if not text or not owned_whole(path, state_dir) or MANAGED_BY in text or _inside(path, state_dir or STATE_DIR):
         return text or ""
     data = text.encode("utf-8", "surrogateescape")
     return ("(%d bytes not written by %s, sha256 %s...: not shown; they will be replaced)\n"

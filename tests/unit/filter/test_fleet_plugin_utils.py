@@ -214,13 +214,28 @@ def test_a_hosts_warnings_reach_its_status_in_the_report():
 @pytest.mark.parametrize("interfaces, profile, words", [
     ("docker0", "", "hostnet_promisc_interfaces: expected a list of interface names, got 'docker0'"),
     (["docker0", "br 0"], "", "hostnet_promisc_interfaces: invalid interface name(s): 'br 0' contains ' '"),
-    ([], "custom.prf", "hostnet_lynis_profile: expected an absolute path"),
-    ([], ["/etc/lynis/custom.prf"], "hostnet_lynis_profile: expected an absolute path"),
+    ([], "custom.prf", "hostnet_lynis_profile: 'custom.prf' is not an absolute path; expected a lynis profile"),
+    ([], ["/etc/lynis/custom.prf"], "hostnet_lynis_profile: expected a lynis profile"),
+    ([], "/etc/passwd", "hostnet_lynis_profile: /etc/passwd does not end in .prf, so it is not a lynis profile"),
+    ([], "/etc/shadow", "hostnet_lynis_profile: /etc/shadow does not end in .prf"),
+    ([], "/srv/site.prf", "hostnet_lynis_profile: /srv/site.prf is not in a lynis profile directory; expected a "
+                          "lynis profile: an absolute path ending in .prf directly in /etc/lynis, /usr/local/etc/lynis,"
+                          " /usr/local/lynis (the directories lynis reads profiles from), e.g. /etc/lynis/custom.prf, "
+                          "or in another directory with hostnet_lynis_profile_any_directory=true"),
 ])
 def test_promisc_playbook_variables_are_checked(interfaces, profile, words):
     with pytest.raises(fleet.FleetError) as caught:
         fleet.validate_promisc_options(interfaces, profile)
     assert words in str(caught.value)
+
+
+def test_a_profile_elsewhere_only_with_the_override_which_is_a_boolean():
+    assert fleet.validate_promisc_options([], "/srv/site.prf", True) == ([], "/srv/site.prf")
+    assert fleet.validate_promisc_options([], "/srv/site.prf", "yes") == ([], "/srv/site.prf")
+    with pytest.raises(fleet.FleetError, match="hostnet_lynis_profile_any_directory: expected true or false, got 'maybe'"):
+        fleet.validate_promisc_options([], "/etc/lynis/custom.prf", "maybe")
+    with pytest.raises(fleet.FleetError, match="does not end in .prf"):
+        fleet.validate_promisc_options([], "/etc/passwd", True)  # the override widens the directory, nothing else
 
 
 def test_promisc_playbook_variables_defaults_mean_off():

@@ -13,6 +13,7 @@ from hostnet_builders import bond, bridge, link, state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.lynis_profile import profile_text_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import (
     BEGIN,
     END,
@@ -126,8 +127,8 @@ def test_absent_limited_by_interfaces_reverts_only_those_and_a_gone_recorded_one
 def test_the_ledger_shape_takes_profiles_and_refuses_wrong_flags():
     assert LEDGER_SHAPE({"lynis_profiles": {"/etc/lynis/custom.prf": {"created": True, "newline_added": False}}}) \
         is None
-    assert "created is not true or false" in LEDGER_SHAPE({"lynis_profiles": {"/p": {"created": "yes"}}})
-    assert "'lynis_profiles' is a list" in LEDGER_SHAPE({"lynis_profiles": ["/p"]})
+    assert "created is not true or false" in LEDGER_SHAPE({"lynis_profiles": {"/etc/lynis/p.prf": {"created": "yes"}}})
+    assert "'lynis_profiles' is a list" in LEDGER_SHAPE({"lynis_profiles": ["/etc/lynis/p.prf"]})
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -217,17 +218,17 @@ class Plan:
 
 
 def test_plan_profiles_create_record_and_remove():
-    files = {"/p": None}
+    files = {"/etc/lynis/p.prf": None}
     current = host()
     plan = Plan()
-    lines = plan_lynis_profiles(plan, current, ["docker0"], "/p", True, read_text=files.get)
+    lines = plan_lynis_profiles(plan, current, ["docker0"], "/etc/lynis/p.prf", True, read_text=files.get)
     assert "if_promisc:docker0:named in port_promisc interfaces (hostnet.dockerhost):" in lines
     assert [e.action for e in plan.profiles] == ["create"]
-    assert plan.ledger_after == {"lynis_profiles": {"/p": {"created": True, "newline_added": False}}}
-    files["/p"] = plan.profiles[0].after
+    assert plan.ledger_after == {"lynis_profiles": {"/etc/lynis/p.prf": {"created": True, "newline_added": False}}}
+    files["/etc/lynis/p.prf"] = plan.profiles[0].after
 
     again = Plan(ledger=plan.ledger_after)
-    plan_lynis_profiles(again, current, ["docker0"], "/p", True, read_text=files.get)
+    plan_lynis_profiles(again, current, ["docker0"], "/etc/lynis/p.prf", True, read_text=files.get)
     assert not again.profiles[0].changed and again.ledger_after == plan.ledger_after
 
     unset = Plan(ledger=plan.ledger_after)  # no lynis_profile: profiles left alone, the record kept
@@ -242,11 +243,48 @@ def test_plan_profiles_create_record_and_remove():
 def test_plan_profiles_nothing_to_whitelist_removes_the_block_and_the_record():
     text = "keep=1\nno newline"
     merged, _added = merge_block(text, BLOCK)
-    plan = Plan(ledger={"lynis_profiles": {"/p": {"created": False, "newline_added": True}}})
-    assert plan_lynis_profiles(plan, state(bridge("docker0")), [], "/p", True, read_text={"/p": merged}.get) == []
+    plan = Plan(ledger={"lynis_profiles": {"/etc/lynis/p.prf": {"created": False, "newline_added": True}}})
+    assert plan_lynis_profiles(plan, state(bridge("docker0")), [], "/etc/lynis/p.prf", True, read_text={"/etc/lynis/p.prf": merged}.get) == []
     assert plan.profiles[0].after == text and plan.ledger_after == {}
 
 
 def test_a_relative_profile_path_is_refused():
     with pytest.raises(InvalidInput, match="lynis_profile: 'custom.prf' is not an absolute path"):
         plan_lynis_profiles(Plan(), host(), [], "custom.prf", True, read_text=lambda p: None)
+
+
+@pytest.mark.parametrize("path, words", [
+    ("/etc/passwd", "/etc/passwd does not end in .prf, so it is not a lynis profile"),
+    ("/etc/shadow", "/etc/shadow does not end in .prf"),
+    ("/dev/null", "/dev/null does not end in .prf"),
+    ("/etc/custom.prf", "/etc/custom.prf is not in a lynis profile directory"),
+    ("/etc/lynis/../passwd.prf", "is not a normalised path"),
+    ("/etc/lynis/.prf", "does not end in .prf"),
+])
+def test_only_a_lynis_profile_path_is_taken(path, words):
+    with pytest.raises(InvalidInput) as caught:
+        plan_lynis_profiles(Plan(), host(), ["docker0"], path, True, read_text=lambda p: None)
+    assert words in caught.value.msg
+    assert "expected a lynis profile: an absolute path ending in .prf directly in /etc/lynis" in caught.value.msg
+    assert "lynis_profile_any_directory=true" in caught.value.msg and "Nothing was changed" in caught.value.msg
+
+
+def test_another_directory_only_with_the_override_and_only_a_profile():
+    profile = "/srv/lynis/site.prf"
+    with pytest.raises(InvalidInput, match="not in a lynis profile directory"):
+        plan_lynis_profiles(Plan(), host(), ["docker0"], profile, True, read_text=lambda p: None)
+    plan = Plan()
+    plan_lynis_profiles(plan, host(), ["docker0"], profile, True, read_text=lambda p: None, any_directory=True)
+    assert [e.action for e in plan.profiles] == ["create"]
+    shadow_like = "root:$y$j9T$abc:19700:0:99999:7:::\n"
+    with pytest.raises(InvalidInput) as caught:
+        plan_lynis_profiles(Plan(), host(), ["docker0"], profile, True, read_text=lambda p: shadow_like,
+                            any_directory=True)
+    assert "line 1 is not a lynis profile line" in caught.value.msg and "$y$" not in caught.value.msg
+
+
+def test_a_real_profile_is_taken():
+    text = ("# Lynis custom profile\nskip-test=SSH-7408\nmachine-role=server\nconfig:test_skip_always:AUTH-9262:\n"
+            "if_promisc:eth9:lab (a test) port:\n\n")
+    assert profile_text_problem(text) is None
+    assert profile_text_problem("skip-test=X\n<?php\n").startswith("the file line 2")
