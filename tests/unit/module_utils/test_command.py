@@ -21,7 +21,7 @@ class FakeModule:
     def get_bin_path(self, name):
         return "/usr/bin/" + name if name in self.installed else None
 
-    def run_command(self, argv, environ_update=None):
+    def run_command(self, argv, environ_update=None, before_communicate_callback=None):
         self.calls.append((argv, environ_update))
         return 0, "out", ""
 
@@ -74,3 +74,38 @@ def test_host_side_script_uses_the_same_environment(tmp_path, monkeypatch):
 
     assert _t2b_txn.COMMAND_ENV == _command.COMMAND_ENV
     assert _t2b_txn.run(str(tmp_path), [str(tmp_path / "showlocale")]) == (0, "C\n")
+
+
+class PopenModule(FakeModule):
+    """run_command as AnsibleModule's: start the process, hand it to the callback, wait for it."""
+
+    def run_command(self, argv, environ_update=None, before_communicate_callback=None):
+        import subprocess
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if before_communicate_callback:
+            before_communicate_callback(proc)
+        out, err = proc.communicate()
+        return proc.returncode, out.decode(), err.decode()
+
+
+def test_a_module_command_that_hangs_is_killed_and_named():
+    import time
+    import pytest
+    run = _command.module_runner(PopenModule(), timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(_command.CommandTimeout) as caught:
+        run(["sleep", "30"])
+    assert time.monotonic() - started < 5
+    assert caught.value.msg.startswith("sleep 30 did not finish within 0.5 s and was killed")
+    assert caught.value.details["command"] == ["sleep", "30"]
+    assert run(["true"]) == (0, "", "")  # a quick one is untouched (and its timer cancelled)
+
+
+def test_a_read_only_command_that_hangs_is_nothing_known_even_with_a_child_holding_its_pipes(tmp_path, monkeypatch):
+    import time
+    _script(tmp_path, "hangs", "sleep 30 &\nsleep 30\n")
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
+    started = time.monotonic()
+    rc, out, err = _command.run_command(["hangs"], timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert rc is None and out == "" and err == "hangs did not finish within 0.5 s and was killed"
