@@ -19,6 +19,8 @@ import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
 
 LEDGER_DIR = "/var/lib/hostnet-dockerhost"
 
@@ -36,12 +38,15 @@ def load_ledger(name, directory=LEDGER_DIR, shape=None):
     """The record as a dict ({} when there is none). ``shape(data)`` returns a problem in words, or None."""
     path = ledger_path(name, directory)
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
+        text = read_before(path)  # a regular file of ours only: never through a link, never blocking on a FIFO
+        if text is None:
+            return {}
+        data = bounded_json.loads(text)
+    except HostnetError as exc:
         raise HostnetError("cannot read the collection's record %s: %s (remove it to start afresh)"
+                           % (path, exc.msg), path=path)
+    except ValueError as exc:
+        raise HostnetError("cannot read the collection's record %s: not JSON: %s (remove it to start afresh)"
                            % (path, exc), path=path)
     problem = "it is %s, not an object" % _type_name(data) if not isinstance(data, dict) else \
         (shape(data) if shape else None)

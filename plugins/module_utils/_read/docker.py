@@ -14,10 +14,10 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import json
 import os
 import socket
 import stat
+import time
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     DOCKER_DAEMON_JSON,
@@ -27,6 +27,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
     FileProblem,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
 
 BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 API_TIMEOUT = 2.0
@@ -41,11 +42,14 @@ def api_get(socket_path, path, timeout=API_TIMEOUT):
     """GET ``path`` from the engine at ``socket_path``; the decoded JSON body. Raises EngineUnavailable."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
+    deadline = time.monotonic() + 2 * timeout  # the whole answer, not each read (an engine that drips bytes)
     try:
         sock.connect(socket_path)
         sock.sendall(("GET %s HTTP/1.0\r\nHost: docker\r\n\r\n" % path).encode("ascii"))
         chunks, size = [], 0
         while True:
+            if time.monotonic() > deadline:
+                raise EngineUnavailable("%s did not answer %s within %g s" % (socket_path, path, 2 * timeout))
             chunk = sock.recv(65536)
             if not chunk:
                 break
@@ -68,7 +72,7 @@ def parse_http_response(raw, socket_path="docker", path="/"):
     if not sep or len(parts) < 2 or parts[1] != "200":
         raise EngineUnavailable("%s answered %r for %s" % (socket_path, status_line[:80], path))
     try:
-        return json.loads(body.decode("utf-8"))
+        return bounded_json.loads(body.decode("utf-8"))
     except ValueError as exc:
         raise EngineUnavailable("%s answered %s with invalid JSON: %s" % (socket_path, path, exc))
 
@@ -95,7 +99,7 @@ def read_docker(links, problems, daemon_json=DOCKER_DAEMON_JSON, sockets=DOCKER_
     if text is not None:
         state.daemon_json = daemon_json
         try:
-            config = json.loads(text) if text.strip() else {}
+            config = bounded_json.loads(text) if text.strip() else {}
             if not isinstance(config, dict):
                 raise ValueError("top level is not a JSON object")
             bridge = config.get("bridge")

@@ -8,7 +8,6 @@ from __future__ import annotations
 __metaclass__ = type
 
 import errno
-import json
 import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import run_command
@@ -33,6 +32,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker import read_docker
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text as _read_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import dump_netlink
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
 
 
 SUBPROCESS_TIMEOUT = 10
@@ -94,7 +94,7 @@ def read_team_runner(team_name):
     if rc != 0 or not out:
         return None
     try:
-        return json.loads(out).get("setup", {}).get("runner_name")
+        return bounded_json.loads(out).get("setup", {}).get("runner_name")
     except (ValueError, AttributeError):
         return None
 

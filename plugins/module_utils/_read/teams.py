@@ -7,7 +7,6 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Dict, List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import matched_names, parse_unit_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
@@ -139,7 +139,7 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
             raise HostnetError("teamdctl %s config dump failed: %s" % (link.name, (err or out).strip()),
                                team=link.name)
         try:
-            config = json.loads(out)
+            config = bounded_json.loads(out)
         except ValueError as exc:
             raise HostnetError("teamdctl %s config dump is not JSON: %s" % (link.name, exc), team=link.name)
         facts = TeamFacts(name=link.name, config=config, ports=list(link.ports), mac=link.mac, mtu=link.mtu,
