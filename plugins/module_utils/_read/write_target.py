@@ -92,8 +92,8 @@ def config_tree(path, trees=None):
 
 def owned_whole(path, state_dir=None):
     """Whether the collection owns the whole file at ``path`` (by its name, or because it is in the state dir)."""
-    return os.path.basename(path).startswith(OWN_NAME_PREFIXES) or _inside(os.path.normpath(path),
-                                                                            state_dir or STATE_DIR)
+    in_state_dir = _inside(os.path.normpath(path), state_dir or STATE_DIR)
+    return os.path.basename(path).startswith(OWN_NAME_PREFIXES) or in_state_dir
 
 
 def kind_words(mode):
