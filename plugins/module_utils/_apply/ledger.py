@@ -19,7 +19,7 @@ import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import WriteRefused, read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
 
 LEDGER_DIR = "/var/lib/hostnet-dockerhost"
@@ -42,6 +42,8 @@ def load_ledger(name, directory=LEDGER_DIR, shape=None):
         if text is None:
             return {}
         data = bounded_json.loads(text)
+    except WriteRefused as exc:  # a link, a FIFO, ...: what to do is in the message
+        raise WriteRefused("cannot read the collection's record %s: %s" % (path, exc.msg), path=path)
     except HostnetError as exc:
         raise HostnetError("cannot read the collection's record %s: %s (remove it to start afresh)"
                            % (path, exc.msg), path=path)

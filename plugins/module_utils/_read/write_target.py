@@ -116,7 +116,7 @@ def kind_words(mode):
 
 def _refuse_link(link, target_text, resolved, tree, why):
     return WriteRefused("%s is a symbolic link to %s (resolves to %s), %s; the collection does not write through "
-                        "it, nothing was changed. Remove the link (or make it a %s) and run again"
+                        "it. Remove the link (or make it a %s) and run again"
                         % (link, target_text, resolved, why, "directory" if why.startswith("the tree") else
                            "regular file inside %s" % tree),
                         path=link, link_target=target_text, resolved=resolved, tree=tree)

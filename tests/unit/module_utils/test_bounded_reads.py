@@ -70,7 +70,7 @@ def test_a_fifo_as_the_ledger_fails_at_once_naming_it(tmp_path):
     reader.join(5)
     assert not reader.is_alive(), "load_ledger blocked on a FIFO"
     assert "port_promisc.json is a FIFO (named pipe), not a regular file" in caught["msg"]
-    assert "remove it to start afresh" in caught["msg"]
+    assert "remove it and run again" in caught["msg"]
 
 
 def test_a_ledger_that_is_a_link_out_of_the_state_dir_is_refused(tmp_path):
