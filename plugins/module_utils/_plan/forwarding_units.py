@@ -49,8 +49,10 @@ def raise_malformed(problems, ifname):
     raise InvalidInput(
         "cannot add a forwarding drop-in for %s: %s. A systemd unit file line is '[Section]', 'Key=value', a "
         "comment starting with '#' or ';', or empty; fix the file (networkd ignores such lines) and run again. "
-        "Nothing was changed." % (ifname, "; ".join("%s line %d %r %s" % p for p in problems)),
-        interface=ifname, malformed=[{"file": p[0], "line": p[1], "text": p[2]} for p in problems])
+        "Nothing was changed." % (ifname, "; ".join("%s line %d %s" % (p[0], p[1], p[3]) for p in problems)),
+        # file and line, not the line's text: the file may be a link to one that is not networkd's (a message
+        # never prints content the collection did not write)
+        interface=ifname, malformed=[{"file": p[0], "line": p[1]} for p in problems])
 
 
 def _entries_with_ours(unit, own_path, settings):
