@@ -37,6 +37,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netwo
     NetworkdBackend,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETPLAN, BACKEND_NETWORKD
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import (
     NETPLAN_DIRS,
@@ -131,7 +132,7 @@ class NetplanBackend(NetworkdBackend):
             raise Unsupported("no netplan file defines bridge %s (a definition of ours alone would create one)"
                               % ifname)
         try:
-            pinned = parse_own_file(read_text_or_none(self.own_file))
+            pinned = parse_own_file(read_before(self.own_file))
         except ValueError as exc:
             raise HostnetError("%s was changed by hand (%s); remove it or restore it" % (self.own_file, exc),
                                path=self.own_file)

@@ -128,7 +128,7 @@ def render_own_file(macs):
 def parse_own_file(text):
     """{bridge: mac} from the collection's own file. Raises ValueError when it is not in our format."""
     macs, current = {}, None
-    for raw in (text or "").splitlines():
+    for lineno, raw in enumerate((text or "").splitlines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#") or raw in ("network:", "  version: 2", "  bridges:"):
             continue
         match = re.match(r"^    ([^\s:#]+):$", raw)
@@ -139,5 +139,5 @@ def parse_own_file(text):
         if match and current and _MAC.match(match.group(1).lower()):
             macs[current] = match.group(1).lower()
             continue
-        raise ValueError("unexpected line %r" % raw)
+        raise ValueError("line %d is not one the collection writes" % lineno)
     return macs
