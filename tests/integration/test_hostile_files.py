@@ -130,18 +130,23 @@ def test_the_state_directory_linked_elsewhere_is_refused(netns, tmp_path):
 # systemd-networkd's tree: drop-in directories and .network files that are links
 
 
-def networkd_host(netns, tmp_path, network_text="[Match]\nName=docker0\n"):
+def networkd_host(netns, tmp_path, network_text="[Match]\nName=docker0\n", record_fifo=False):
     """docker_host, and what the read model takes for systemd-networkd managing docker0 through
-    /etc/systemd/network/50-docker0.network (see the module docstring)."""
+    /etc/systemd/network/50-docker0.network (see the module docstring); ``record_fifo``: docker0's link record
+    is a FIFO (and uplink0's the record that says networkd runs)."""
     docker_host(netns)
-    ifindex = netns.links()["docker0"]["ifindex"]
+    links = netns.links()
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "networkctl").write_text(FAKE_NETWORKCTL)
     os.chmod(fake / "networkctl", 0o755)
-    setup = ('mount -t tmpfs hostnet-run /run || exit 98\nmkdir -p /run/systemd/netif/links\n'
-             'printf "ADMIN_STATE=configured\\nNETWORK_FILE=/etc/systemd/network/50-docker0.network\\n" '
-             '> /run/systemd/netif/links/%d\nexport PATH="%s:$PATH"' % (ifindex, fake))
+    record = ('printf "ADMIN_STATE=configured\\nNETWORK_FILE=/etc/systemd/network/50-docker0.network\\n" '
+              '> /run/systemd/netif/links/%d' % links["docker0"]["ifindex"])
+    if record_fifo:
+        record = ('mkfifo /run/systemd/netif/links/%d\nprintf "ADMIN_STATE=unmanaged\\n" > '
+                  '/run/systemd/netif/links/%d' % (links["docker0"]["ifindex"], links["uplink0"]["ifindex"]))
+    setup = ('mount -t tmpfs hostnet-run /run || exit 98\nmkdir -p /run/systemd/netif/links\n%s\n'
+             'export PATH="%s:$PATH"' % (record, fake))
     etc, varlib, outside, wrap = host_with(tmp_path, setup=setup)
     network = etc / "systemd" / "network"
     network.mkdir(parents=True, exist_ok=True)
@@ -308,3 +313,28 @@ def test_a_fifo_as_the_ledger_fails_at_once_naming_it(netns, tmp_path):
     result, took = bounded(netns, "port_promisc", wrap, state="absent")
     refused(result, "/var/lib/hostnet-dockerhost/port_promisc.json is a FIFO (named pipe), not a regular file")
     assert took < LIMIT and files(etc, varlib, outside) == before
+
+
+def test_fifos_where_the_audit_reads_are_reported_and_the_host_audited_without_a_hang(netns, tmp_path):
+    etc, varlib, outside, wrap = networkd_host(netns, tmp_path, record_fifo=True)
+    network = etc / "systemd" / "network"
+    (network / "50-docker0.network.d").mkdir()
+    fifos = ["/etc/docker/daemon.json", "/etc/machine-id", "/etc/systemd/network/60-uplink0.network",
+             "/etc/systemd/network/50-docker0.network.d/10-local.conf", "/etc/systemd/networkd.conf"]
+    (etc / "docker").mkdir(exist_ok=True)
+    for path in fifos:
+        target = etc / path[len("/etc/"):]
+        if target.exists() or target.is_symlink():
+            os.unlink(target)
+        os.mkfifo(target)
+    result, took = bounded(netns, "netstate_info", wrap, check_mode=True, return_state=True)
+    assert not result.get("failed"), result
+    assert took < LIMIT
+    problems = {f["current"]["file"]: f["current"]["error"] for f in result["findings"]
+                if f["id"] == "host_file_unreadable"}
+    record = "/run/systemd/netif/links/%d" % netns.links()["docker0"]["ifindex"]
+    for path in fifos + [record]:
+        assert path in problems and "FIFO" in problems[path], (path, problems)
+    # the rest of the host is audited: networkd is seen running with docker0's .network, docker0's forwarding off
+    assert result["state"]["networkd"]["running"] is True
+    assert "docker0" in [f["interface"] for f in result["findings"] if f["id"] == "interface_forwarding_off"]
