@@ -32,7 +32,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_ste
     sha256_text,
     snapshot_file,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep, StepError
 
 KEYFILE_DIR = "/etc/NetworkManager/system-connections"
 NMCLI = "nmcli"
@@ -85,10 +85,14 @@ class NmProfileStep(CommandStep):
         if not path:
             return None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            current = snapshot_file(path)  # a regular file only: never through a link, never blocking on a FIFO
         except OSError as exc:
             return "%s: unreadable (%s)" % (path, errno_words(exc.errno))
+        except StepError as exc:
+            return "%s: %s" % (path, exc.msg)
+        if current is None:
+            return "%s absent" % path
+        data = current["bytes"]
         if self._kept is not None and data == self._kept["bytes"]:
             return "%s as before (%d bytes)" % (path, len(data))
         return "%s: %d bytes, sha256 %s..." % (path, len(data), sha256_text(data))
