@@ -17,7 +17,7 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
 LEDGER_DIR = "/var/lib/hostnet-dockerhost"

@@ -45,7 +45,7 @@ __metaclass__ = type
 import os
 import shutil
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file, plan_removal
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,

@@ -78,7 +78,7 @@ import os
 from dataclasses import dataclass, field
 from typing import List
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,

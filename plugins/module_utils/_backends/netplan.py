@@ -25,7 +25,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
     plan_file,
     plan_removal,
     read_text_or_none,

@@ -28,7 +28,7 @@ __metaclass__ = type
 
 import shutil
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     CommandEdit,

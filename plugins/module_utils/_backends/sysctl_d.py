@@ -13,7 +13,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D, FILE_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import (

@@ -36,7 +36,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import container_traffic_interfaces
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import DROPIN_PREFIX
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SYSCTL_FILE
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import FILE_PREFIX

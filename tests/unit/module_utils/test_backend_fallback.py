@@ -9,9 +9,9 @@ import os
 
 import pytest
 
+from engine_fakes import apply_file_edits
 from hostnet_builders import bond, bridge, link, state
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import fallback as backend_fallback
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,

@@ -10,11 +10,11 @@ import os
 
 import pytest
 
+from engine_fakes import apply_file_edits
 from hostnet_builders import bond, bridge, link, networkd, state, team, unit
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
     FileEdit,
-    apply_file_edits,
     plan_file,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (

@@ -23,7 +23,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import p
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import (
     plan_bridge_mac_transaction,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, plan_file
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import path_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
