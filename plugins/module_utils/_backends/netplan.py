@@ -30,14 +30,14 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files imp
     plan_removal,
     read_text_or_none,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import (
     ETC_NETWORK,
     RELOAD,
     NetworkdBackend,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETPLAN, BACKEND_NETWORKD
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import (
     NETPLAN_DIRS,
     OWN_FILE,

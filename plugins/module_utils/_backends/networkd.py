@@ -18,14 +18,9 @@ __metaclass__ = type
 import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    Persistence,
-    Unsupported,
-    is_lag_port,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, FILE_PREFIX, T2B_UNIT_PREFIX
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import (
     MANAGED_HEADER,
     networkd_unsupported,

@@ -20,12 +20,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files imp
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,
-    Unsupported,
     choose_backend,
     plan_with_owner,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend, dropin_path
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
     choose_bridge_mac,
     derived_mac,
