@@ -12,7 +12,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_s
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
     choose_bridge_mac,
     the_bridge,

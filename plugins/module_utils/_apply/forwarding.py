@@ -19,6 +19,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transact
     wait_until_verified,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding import plan_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
@@ -128,8 +129,6 @@ def desired_from_params(params, environ):
 
 
 def enforce_networkd_forwarding(module, environ=None, paths=None):
-    from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import module_runner
-
     desired = desired_from_params(module.params, os.environ if environ is None else environ)
     run = module_runner(module)
     state = read_host_state(read_teams=False)

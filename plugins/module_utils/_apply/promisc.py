@@ -13,7 +13,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_ste
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import plan_lynis_profiles
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import (
     LEDGER,
