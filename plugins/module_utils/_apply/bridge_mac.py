@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import HINT, SETTLE, persistence_steps
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
@@ -18,11 +18,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import the_bridge
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
-
-# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
-# may set their own value back right after ours.
-SETTLE = 0.3
-HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
 
 def verify_mac(name, mac, reader=read_host_state):

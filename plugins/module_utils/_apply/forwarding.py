@@ -20,11 +20,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transact
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import NETWORKCTL_RELOAD
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding import plan_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     Desired,
-    RELOAD,
     VERIFY_ATTEMPTS,
     VERIFY_DELAY,
     ssh_server_address,
@@ -47,7 +47,7 @@ def plan_forwarding_transaction(plan, desired, run, backup=False, reader=read_ho
     steps = [SysctlStep(edit) for edit in plan.runtime]
     steps += [FileStep(edit, backup=backup) for edit in plan.files]
     if plan.reload:
-        steps.append(CommandStep(run, RELOAD, rerun_on_undo=True))
+        steps.append(CommandStep(run, list(NETWORKCTL_RELOAD), rerun_on_undo=True))
     steps += [FileStep(edit, backup=backup) for edit in plan.deferred_files]
 
     def check():

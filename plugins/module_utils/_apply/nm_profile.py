@@ -33,9 +33,9 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_ste
     snapshot_file,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import NMCLI
 
 KEYFILE_DIR = "/etc/NetworkManager/system-connections"
-NMCLI = "nmcli"
 
 
 def restorable_keyfile(path, keyfile_dir=None):
