@@ -7,9 +7,9 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import HINT, SETTLE, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import HINT, SETTLE, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner

@@ -25,11 +25,6 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
-    plan_file,
-    plan_removal,
-    read_text_or_none,
-)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import (
     ETC_NETWORK,
@@ -41,6 +36,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants impo
     NETWORKCTL_RELOAD,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
+    plan_file,
+    plan_removal,
+    read_text_or_none,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import (
     NETPLAN_DIRS,
     OWN_FILE,

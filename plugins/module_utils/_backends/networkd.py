@@ -17,7 +17,6 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
     BACKEND_NETWORKD,
@@ -26,6 +25,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants impo
     T2B_UNIT_PREFIX,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import (
     MANAGED_HEADER,
     networkd_unsupported,

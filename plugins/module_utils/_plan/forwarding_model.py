@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import FILE_PREFIX, SYSCTL_FILE
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 
 
 MODULE = "networkd_forwarding"

@@ -14,10 +14,6 @@ from engine_fakes import apply_file_edits
 from hostnet_builders import bond, bridge, link, networkd, state, team, unit
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac, derived_mac
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
-    FileEdit,
-    plan_file,
-)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,
@@ -27,6 +23,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend, dropin_path
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import the_bridge
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
+    FileEdit,
+    plan_file,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import render_lines, whitelist_entries
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import mac_problem, validate_mac
