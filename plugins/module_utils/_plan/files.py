@@ -67,4 +67,3 @@ def plan_file(path, after, mode=0o644, reason=""):
 
 def plan_removal(path, reason=""):
     return FileEdit(path=path, before=read_text_or_none(path), after=None, reason=reason)
-
