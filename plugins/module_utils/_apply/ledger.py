@@ -17,8 +17,8 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import WriteRefused, read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
 

@@ -23,10 +23,10 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import PROFILES_KEY
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.lynis_profile import (
     profile_path_problem,
     profile_text_problem,
