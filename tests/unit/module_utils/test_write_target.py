@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import (
     Transaction,
     TransactionFailed,
