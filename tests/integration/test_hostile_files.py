@@ -315,27 +315,3 @@ def test_a_fifo_as_the_ledger_fails_at_once_naming_it(netns, tmp_path):
     refused(result, "/var/lib/hostnet-dockerhost/port_promisc.json is a FIFO (named pipe), not a regular file")
     assert took < LIMIT and files(etc, varlib, outside) == before
 
-
-def test_fifos_where_the_audit_reads_are_reported_and_the_host_audited_without_a_hang(netns, tmp_path):
-    etc, varlib, outside, wrap = networkd_host(netns, tmp_path, record_fifo=True)
-    network = etc / "systemd" / "network"
-    (network / "50-docker0.network.d").mkdir()
-    fifos = ["/etc/docker/daemon.json", "/etc/machine-id", "/etc/systemd/network/60-uplink0.network",
-             "/etc/systemd/network/50-docker0.network.d/10-local.conf", "/etc/systemd/networkd.conf"]
-    (etc / "docker").mkdir(exist_ok=True)
-    for path in fifos:
-        target = etc / path[len("/etc/"):]
-        if target.exists() or target.is_symlink():
-            os.unlink(target)
-        os.mkfifo(target)
-    result, took = bounded(netns, "netstate_info", wrap, check_mode=True, return_state=True)
-    assert not result.get("failed"), result
-    assert took < LIMIT
-    problems = {f["current"]["file"]: f["current"]["error"] for f in result["findings"]
-                if f["id"] == "host_file_unreadable"}
-    record = "/run/systemd/netif/links/%d" % netns.links()["docker0"]["ifindex"]
-    for path in fifos + [record]:
-        assert path in problems and "FIFO" in problems[path], (path, problems)
-    # the rest of the host is audited: networkd is seen running with docker0's .network, docker0's forwarding off
-    assert result["state"]["networkd"]["running"] is True
-    assert "docker0" in [f["interface"] for f in result["findings"] if f["id"] == "interface_forwarding_off"]
