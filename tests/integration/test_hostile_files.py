@@ -314,4 +314,3 @@ def test_a_fifo_as_the_ledger_fails_at_once_naming_it(netns, tmp_path):
     result, took = bounded(netns, "port_promisc", wrap, state="absent")
     refused(result, "/var/lib/hostnet-dockerhost/port_promisc.json is a FIFO (named pipe), not a regular file")
     assert took < LIMIT and files(etc, varlib, outside) == before
-
