@@ -109,7 +109,7 @@ options:
         C(--profile)). It must still end in C(.prf) and be a lynis profile (or not exist yet).
     type: bool
     default: false
-    version_added: "0.4.0"
+    version_added: "0.5.0"
 attributes:
   check_mode:
     support: full
