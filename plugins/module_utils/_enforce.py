@@ -15,6 +15,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netwo
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils import _command
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 
 # The one command runner (LC_ALL=C), importable from here for the enforcing modules' apply flows.
 module_runner = _command.module_runner
@@ -39,12 +40,14 @@ def backend_named(name, owners, fallback):
 def run_module(module, enforce):
     """Call ``enforce(module) -> result`` and turn a HostnetError into fail_json: the module edge. Anything
     else is a bug; it is reported in one line, never as a traceback (the engine has undone its changes
-    before it got here)."""
+    before it got here). Warnings name host-derived things too: their control characters are escaped."""
+    warn = module.warn
+    module.warn = lambda text: warn(visible(text, keep_layout=True))
     try:
         result = enforce(module)
     except HostnetError as exc:
         module.fail_json(**exc.to_fail_kwargs())
     except Exception as exc:  # a bug: say what, without a traceback
-        module.fail_json(msg="%s: internal error (a bug, please report it): %s: %s"
-                         % (module._name, type(exc).__name__, exc), changed=False)
+        module.fail_json(msg=visible("%s: internal error (a bug, please report it): %s: %s"
+                                     % (module._name, type(exc).__name__, exc)), changed=False)
     module.exit_json(**result)

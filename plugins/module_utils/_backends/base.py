@@ -82,6 +82,11 @@ class Unsupported(HostnetError):
     """The owning backend cannot persist this feature here; the message says why."""
 
 
+class NameNotWritable(Unsupported):
+    """The backend cannot write this interface name (the kernel accepts it; the file format or the shell line
+    would read it as something else). The enforcing modules skip that one item with this reason and go on."""
+
+
 class Backend:
     """One network backend. Subclasses set ``name`` and override what they support."""
 

@@ -81,6 +81,7 @@ from typing import List
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
+    NameNotWritable,
     Persistence,
     Unsupported,
     is_lag_port,
@@ -302,7 +303,7 @@ class IfupdownBackend(Backend):
     def plan_promisc(self, ifname, enabled):
         unsafe = sorted(set(ifname) & _SHELL_UNSAFE)
         if enabled and unsafe:
-            raise Unsupported("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
+            raise NameNotWritable("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
                               "post-up lines through the shell" % (ifname, " ".join(unsafe)))
         config = self.load()
         stanzas = self._stanzas(config, ifname, enabled, bond_port=True)

@@ -48,7 +48,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_tran
     apply_override,
     translate_team_config,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import new_interface_name_problem
 
 
 def bond_name_for(team, bond_names):
@@ -117,7 +117,7 @@ def plan_migration(teams, bond_names=None, overrides=None, txid="TXID", existing
             plan.problems.append("no bond name for %s: give one in bond_names (names containing 'team' get "
                                  "'bond' in its place)" % facts.name)
         else:
-            problem = interface_name_problem(bond)
+            problem = new_interface_name_problem(bond)
             if problem:
                 plan.problems.append("bond name %r %s" % (bond, problem))
             elif bond in existing_links:

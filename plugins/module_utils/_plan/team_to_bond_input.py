@@ -11,7 +11,10 @@ import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import bond_name_for
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
+    new_interface_name_problem,
+    validate_interface_names,
+)
 
 OVERRIDE_KEYS = ("mode", "options", "ignore_problems")
 # The state directory ends up in a systemd unit's ExecStart= (the boot guard): no quoting, specifiers
@@ -22,7 +25,7 @@ STATE_DIR_UNSAFE = frozenset(" \t\n\"'\\%$;")
 def validate_params(params):
     """Raise InvalidInput naming the option for anything team_to_bond cannot work with."""
     validate_interface_names("teams", params["teams"])
-    validate_interface_names("bond_names", list(params["bond_names"].values()))
+    validate_interface_names("bond_names", list(params["bond_names"].values()), problem_of=new_interface_name_problem)
     for team, override in params["overrides"].items():
         if not isinstance(override, dict) or set(override) - set(OVERRIDE_KEYS):
             raise InvalidInput("overrides.%s: expected a dict with mode, options, ignore_problems; got %r"
