@@ -149,7 +149,7 @@ def validate_mac(option, value):
     problem = mac_problem(value)
     if problem:
         raise InvalidInput(
-            "%s: %r %s. A bridge MAC must be six octets (aa:bb:cc:dd:ee:ff), unicast (first octet even) and not "
+            "%s: %s %s. A bridge MAC must be six octets (aa:bb:cc:dd:ee:ff), unicast (first octet even) and not "
             "all-zero; a locally administered one has the second-lowest bit of the first octet set (02:..)."
             % (option, visible(repr(value)), problem), option=option)
     return value.strip().replace("-", ":").lower()

@@ -19,6 +19,7 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
     change_lines,
+    problem_lines,
     changes_in_short,
     counts_in_words,
     describe_audited,
@@ -92,6 +93,8 @@ def summary_text(audits, report_dir=None):
                 out.append("    looked at: %s" % looked_at)
         for line in change_lines(audit.enforced):
             out.append("    changed: %s" % line)
+        for line in problem_lines(audit.enforced):
+            out.append("    %s" % _one_line(line))
         for warning in audit.warnings:
             out.append("    warning: %s" % _one_line(warning))
         if audit.failed:
@@ -148,6 +151,7 @@ def _suite_out(audit):
     if looked_at:
         lines.append("looked at: %s" % looked_at)
     lines += ["changed: %s" % line for line in change_lines(audit.enforced)]
+    lines += problem_lines(audit.enforced)
     lines += ["warning: %s" % warning for warning in audit.warnings]
     return "\n".join(lines)
 
@@ -287,7 +291,10 @@ def _md_finding(audit, finding):
 def _md_host(audit, any_enforced):
     out = ["## %s" % md_text(audit.host), ""]
     counts = audit.counts()
-    if audit.failed:
+    if audit.failed and audit.enforced is not None and audit.enforced.get("errors"):
+        out += ["**Enforcing failed** on this host (what failed and what was changed is below), so it counts as "
+                "NOT compliant.", ""]
+    elif audit.failed:
         out += ["**The audit could not run**, so this host counts as NOT compliant.", ""]
     else:
         found = ", ".join(plural(counts[name], name, name if name == "info" else None)
@@ -312,6 +319,9 @@ def _md_host(audit, any_enforced):
             out += ["Changed by this run%s:" % counted, ""] + ["- %s" % line for line in lines] + [""]
         else:
             out += ["This run changed nothing on this host%s." % counted, ""]
+        problems = problem_lines(audit.enforced, code=md_code, text=lambda words: md_text(_one_line(words)))
+        if problems:
+            out += ["Failed or skipped by this run:", ""] + ["- %s" % line for line in problems] + [""]
     elif any_enforced and not audit.failed:
         out += ["This run did not enforce on this host.", ""]
     for finding in audit.findings:

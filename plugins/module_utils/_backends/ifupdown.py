@@ -304,7 +304,7 @@ class IfupdownBackend(Backend):
         unsafe = sorted(set(ifname) & _SHELL_UNSAFE)
         if enabled and unsafe:
             raise NameNotWritable("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
-                              "post-up lines through the shell" % (ifname, " ".join(unsafe)))
+                                  "post-up lines through the shell" % (ifname, " ".join(unsafe)))
         config = self.load()
         stanzas = self._stanzas(config, ifname, enabled, bond_port=True)
         new_texts, notes = {}, []
