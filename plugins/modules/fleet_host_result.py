@@ -84,7 +84,7 @@ audit_error:
   returned: always
   type: str
 enforced:
-  description: What an enforcing run changed (see the README, "Running the audit on a fleet").
+  description: What an enforcing run changed, and which fixes failed or skipped items (see docs/fleet-and-reports.md).
   returned: when O(enforced) is given
   type: dict
 path:
