@@ -163,3 +163,24 @@ def test_a_fix_failing_half_way_hides_nothing(netns, tmp_path):
         assert "br1" in text and "02:00:00:00:99:00" in text  # what was changed before the failure
         assert "br2" in text and "02:00:00:00:99:02" in text  # ... and after it
     assert "Enforcing failed" in markdown
+
+
+def test_a_network_file_with_a_latin1_comment_and_a_nul_is_audited_with_a_warning(netns, tmp_path):
+    """systemd 252 here: IPv4Forwarding= in a .network is ignored - a finding the audit can only make when it
+    reads the file, which holds a latin-1 comment (not UTF-8) and a NUL byte."""
+    netns.ip("link", "add", "brlat", "type", "bridge")
+    etc, _varlib, wrap = private_host(tmp_path)
+    network = etc / "systemd" / "network"
+    network.mkdir(parents=True, exist_ok=True)
+    (network / "10-brlat.network").write_bytes(
+        b"# r\xe9seau du caf\xe9\n[Match]\nName=brlat\n[Network]\nIPv4Forwarding=yes\n#\x00\n")
+
+    result = netns.audit(checks=["networkd"], wrap=wrap)
+
+    assert not result.get("failed"), result
+    assert [(f["id"], f["current"]["key"]) for f in result["findings"]] == \
+        [("networkd_forwarding_key_ignored", "IPv4Forwarding")]
+    warnings = [w for w in result["audit_warnings"] if "10-brlat.network" in w]
+    assert any("is not UTF-8 at byte offset 3 (0xe9, 2 such places in all)" in w for w in warnings), warnings
+    assert any("holds 1 NUL byte(s), the first at byte offset" in w for w in warnings), warnings
+    assert not any(f["id"] == "host_file_unreadable" for f in result["findings"])

@@ -324,6 +324,8 @@ def capture_findings(state):
 def file_problem_findings(state):
     findings = []
     for problem in state.file_problems:
+        if problem.audited:
+            continue  # read and audited all the same: an audit warning (audit_warnings), not a finding
         check = "networkd" if "systemd" in problem.path else "forwarding"
         findings.append(Finding(
             "host_file_unreadable", check, "warning", None,

@@ -77,6 +77,7 @@ def audit_host(params):
             warnings.append(visible("%s names %s, which this host does not have; %s" % (
                 option, ", ".join(names),
                 "no finding about it can be reported" if option == "include" else "nothing was silenced for it")))
+    warnings += [visible("%s %s" % (problem.path, problem.error)) for problem in state.file_problems if problem.audited]
     findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude)
     result = dict(
         changed=False,

@@ -20,6 +20,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallb
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import mac_conflicts
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import decode_text, read_text
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import FileProblem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import AF_BRIDGE, AF_INET
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import sysctl_d_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import has_control, shell_join, shell_quote, visible
@@ -175,3 +177,33 @@ def test_a_free_mac_and_the_bridges_own_mac_are_not_conflicts():
     assert mac_conflicts(host, host.links["br0"], "02:00:00:00:00:cc", neighbours) == []
     assert mac_conflicts(host, host.links["br0"], "02:00:00:00:00:dd", neighbours) == []
     assert mac_conflicts(host, host.links["br0"], "02:00:00:00:00:01", neighbours) == []  # what it has now
+
+
+# --------------------------------------------------------------------------------------------------------
+# a .network with a latin-1 comment is audited; NUL bytes are reported
+
+
+def test_a_latin1_comment_is_read_with_replacement_and_named_by_byte_offset(tmp_path):
+    path = tmp_path / "10-br0.network"
+    path.write_bytes(b"# caf\xe9 du coin\n[Match]\nName=br0\n[Network]\nIPForward=yes\n")
+    problems = []
+    text = read_text(str(path), problems)
+    assert text.endswith("[Match]\nName=br0\n[Network]\nIPForward=yes\n") and "caf\ufffd" in text
+    [problem] = problems
+    assert problem.audited and problem.path == str(path)
+    assert problem.error.startswith("is not UTF-8 at byte offset 5 (0xe9); read with U+FFFD")
+
+
+def test_nul_bytes_are_reported_with_their_offset():
+    problems = []
+    text = decode_text("/etc/systemd/network/x.network", b"[Match]\nName=br0\x00\n", problems)
+    assert text == "[Match]\nName=br0\x00\n"
+    assert [p.error for p in problems] == [
+        "holds 1 NUL byte(s), the first at byte offset 16; systemd reads a NUL as the end of a line; audited as it is"]
+
+
+def test_an_audited_file_problem_is_a_warning_not_a_finding():
+    host = state(bridge("br0"), file_problems=[
+        FileProblem("/etc/systemd/network/x.network", "is not UTF-8 at byte offset 5 (0xe9); ...", audited=True),
+        FileProblem("/etc/docker/daemon.json", "Permission denied")])
+    assert [f.current["file"] for f in audit(host, checks=("networkd", "forwarding"))] == ["/etc/docker/daemon.json"]
