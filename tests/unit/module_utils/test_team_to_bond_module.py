@@ -80,8 +80,8 @@ def test_a_non_default_state_dir_is_accepted():
     (dict(probe_targets=["192.0.2"]), "probe_targets: '192.0.2' is not an IPv4 address"),
     (dict(timeout=60, settle_timeout=60), "timeout .* must be longer than settle_timeout"),
     # checked up front, whether or not the host has a team (issue 17)
-    (dict(overrides={"team0": {"mode": "lacp"}}), r"overrides.team0.mode: 'lacp' is not a bonding mode; valid modes: "
-                                                 r"balance-rr, active-backup"),
+    (dict(overrides={"team0": {"mode": "lacp"}}),
+     r"overrides.team0.mode: 'lacp' is not a bonding mode; valid modes: balance-rr, active-backup"),
     (dict(overrides={"team0": {"options": {"miimon": 100, "lacp_rat": "fast"}}}),
      r"overrides.team0.options: unknown bond option\(s\) 'lacp_rat'; known: "),
     (dict(overrides={"team0": {"options": "miimon=100"}}), "overrides.team0.options: expected a dict of bond options"),
