@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 from conftest import private_host
 from test_playbook import playbook

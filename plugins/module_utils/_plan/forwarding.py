@@ -41,7 +41,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import NameNotWritable, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SysctlDBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     EDITABLE_PREFIX,
     ForwardingPlan,
