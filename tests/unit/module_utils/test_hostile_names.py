@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from hostnet_builders import bond, bridge, link, state
+from test_team_to_bond import nd_team  # the team the migration tests use (given hostile port names here)
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import refuse_mac_in_use
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import audit
@@ -20,6 +21,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallb
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import mac_conflicts
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import plan_migration
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import decode_text, read_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import FileProblem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import AF_BRIDGE, AF_INET
@@ -207,3 +209,12 @@ def test_an_audited_file_problem_is_a_warning_not_a_finding():
         FileProblem("/etc/systemd/network/x.network", "is not UTF-8 at byte offset 5 (0xe9); ...", audited=True),
         FileProblem("/etc/docker/daemon.json", "Permission denied")])
     assert [f.current["file"] for f in audit(host, checks=("networkd", "forwarding"))] == ["/etc/docker/daemon.json"]
+
+
+def test_a_team_port_whose_name_a_bonds_files_cannot_hold_is_a_problem_of_the_plan():
+    # team_to_bond writes port names into .network Name= matches (globs there) and nmcli arguments
+    (plan,) = plan_migration([nd_team(ports=["lan*", "l\x1bn"])], bond_names={"agg7": "bond7"})
+    assert any("port 'lan*' has shell or glob metacharacters *" in p for p in plan.problems), plan.problems
+    assert any("port 'l\\x1bn' has a control character" in p for p in plan.problems), plan.problems
+    (clean,) = plan_migration([nd_team()], bond_names={"agg7": "bond7"})
+    assert not any(p.startswith("port ") for p in clean.problems)
