@@ -46,8 +46,8 @@ description:
   - "Interface names are data: any name the kernel accepts (C(b;reboot), C(-x), one with an ESC) is acted on
     over netlink, never through a shell. When the backend that would persist a port cannot write its name (a udev
     rule cannot hold C($), C(*) or a control character; an ifupdown C(post-up) line runs through C(/bin/sh)),
-    that port is left entirely unchanged - neither its flag nor a file - and listed in RV(skipped) with the
-    reason, with a warning; the other ports are still acted on."
+    that port is left entirely unchanged - neither its flag nor a file - and listed in RV(skipped_interfaces)
+    with the reason, with a warning; the other ports are still acted on."
 author:
   - hostnet.dockerhost maintainers (@hostnet)
 options:
@@ -176,7 +176,7 @@ lynis_if_promisc:
   elements: str
   sample: ["if_promisc:agg0:bond, port of bridge br0 (hostnet.dockerhost):",
            "if_promisc:lan0:port of bond agg0 (hostnet.dockerhost):"]
-skipped:
+skipped_interfaces:
   description:
     - The interfaces left entirely unchanged, each with the C(reason) (its name cannot be written by the backend
       that would persist it, or cannot be addressed at all).

@@ -242,7 +242,7 @@ def enforcement_errors(errors, bridge_mac=None):
 def enforcement_skips(promisc=None, bridge_mac=None, forwarding=None):
     """[{fix, interface, reason}]: items a fix left unchanged on purpose, with the module's reason."""
     skipped = [{"fix": "promisc", "interface": item.get("interface"), "reason": str(item.get("reason") or "")}
-               for item in _mapping_items(promisc, "skipped")]
+               for item in _mapping_items(promisc, "skipped_interfaces")]
     skipped += [{"fix": "bridge_mac", "interface": item.get("bridge") or item.get("item"),
                  "reason": str(item.get("skip_reason") or item.get("msg") or "")}
                 for item in _mapping_items(bridge_mac, "results")

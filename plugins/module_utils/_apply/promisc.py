@@ -89,7 +89,8 @@ def enforce_port_promisc(module):
         "ports": [p.to_dict() for p in plan.ports],
         "persistence": [p.to_dict() for p in plan.persistence],
         "lynis_profiles": [dict(edit.to_dict(), lines=whitelist if enabled else []) for edit in plan.profiles],
-        "skipped": list(plan.skipped),
+        # not "skipped": Ansible reads a true "skipped" in a result as "the task was skipped"
+        "skipped_interfaces": list(plan.skipped),
     }
     finish(module, txn, result, diff)
     for warning in plan.notes:
