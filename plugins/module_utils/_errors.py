@@ -36,5 +36,15 @@ class MigrationRefused(HostnetError):
     """team_to_bond's plan has problems (untranslatable runner or options, unmanaged team); nothing was changed."""
 
 
+class Unsupported(HostnetError):
+    """The owning backend cannot persist this feature here, or a file cannot be edited safely; the message
+    says why."""
+
+
+class NameNotWritable(Unsupported):
+    """The backend cannot write this interface name (the kernel accepts it; the file format or the shell line
+    would read it as something else). The enforcing modules skip that one item with this reason and go on."""
+
+
 class ReadError(HostnetError):
     """The host state could not be read at all (not: one vanished interface)."""

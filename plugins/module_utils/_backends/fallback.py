@@ -45,15 +45,10 @@ __metaclass__ = type
 import os
 import shutil
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file, plan_removal
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    NameNotWritable,
-    Persistence,
-    Unsupported,
-    is_lag_port,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_FALLBACK, FILE_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import NameNotWritable, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import has_control, visible
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import UNDECODABLE, validate_mac
 

@@ -16,9 +16,9 @@ from test_team_to_bond import nd_team  # the team the migration tests use (given
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import refuse_mac_in_use
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import audit
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import NameNotWritable, plan_with_owner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import FallbackBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput, NameNotWritable
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import mac_conflicts
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import plan_migration
