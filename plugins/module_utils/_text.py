@@ -45,12 +45,15 @@ def _escape(match):
     return "\\x%02x" % ord(char)
 
 
-def visible(text, keep_layout=False):
+def visible(text, keep_layout=False, whole_document=False):
     """``text`` with every control character written visibly as ``\\xNN``; ``keep_layout`` keeps newlines and
-    tabs (for multi-line text). Text without control characters comes back unchanged."""
+    tabs (for multi-line text). Text without control characters comes back unchanged. ``whole_document``
+    (a rendered report: Markdown escapes its own backslashes) keeps layout and leaves backslashes alone."""
     if text is None:
         return None
     text = str(text)
+    if whole_document:
+        return _CONTROL_BUT_LAYOUT.sub(_escape, text)
     if keep_layout:
         return _LAYOUT_KEPT.sub(_escape, text) if _CONTROL_BUT_LAYOUT.search(text) else text
     return _CONTROL_OR_BACKSLASH.sub(_escape, text) if _CONTROL.search(text) else text

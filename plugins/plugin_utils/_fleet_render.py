@@ -15,17 +15,18 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_CHECK, AUDIT_FAILED_ID
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
     change_lines,
-    problem_lines,
     changes_in_short,
     counts_in_words,
     describe_audited,
     host_status,
     key_words,
     plural,
+    problem_lines,
     render_value,
     value_words,
 )
@@ -109,7 +110,7 @@ def summary_text(audits, report_dir=None):
             out.append(line)
     if report_dir:
         out.append("report: %s/report.md (also report.json, junit.xml)" % str(report_dir).rstrip("/"))
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n", whole_document=True)  # names from hosts: no raw control characters
 
 
 # ----------------------------------------------------------------------------------------------- JUnit
@@ -357,4 +358,4 @@ def markdown(audits):
     out.append("")
     for audit in audits:
         out += _md_host(audit, any_enforced)
-    return "\n".join(out).rstrip("\n") + "\n"
+    return visible("\n".join(out).rstrip("\n") + "\n", whole_document=True)  # no raw control characters

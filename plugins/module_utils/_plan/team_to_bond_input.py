@@ -11,7 +11,7 @@ import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import bond_name_for
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_translate import BOND_MODES
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import BOND_MODES
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import NETWORKD_BOND_KEYS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
     new_interface_name_problem,
@@ -52,9 +52,9 @@ def validate_params(params):
 
 def _validate_override(team, override):
     where = "overrides.%s" % team
-    if override.get("mode") is not None and override["mode"] not in BOND_MODES:
+    if override.get("mode") is not None and override["mode"] not in BOND_MODES.values():
         raise InvalidInput("%s.mode: %r is not a bonding mode; valid modes: %s"
-                           % (where, override["mode"], ", ".join(BOND_MODES)), option="overrides")
+                           % (where, override["mode"], ", ".join(BOND_MODES.values())), option="overrides")
     options = override.get("options")
     if options is not None and not isinstance(options, dict):
         raise InvalidInput("%s.options: expected a dict of bond options (as named in /sys/class/net/<bond>/bonding/), "

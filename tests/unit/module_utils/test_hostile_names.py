@@ -218,3 +218,7 @@ def test_a_team_port_whose_name_a_bonds_files_cannot_hold_is_a_problem_of_the_pl
     assert any("port 'l\\x1bn' has a control character" in p for p in plan.problems), plan.problems
     (clean,) = plan_migration([nd_team()], bond_names={"agg7": "bond7"})
     assert not any(p.startswith("port ") for p in clean.problems)
+
+
+def test_a_whole_document_gets_its_control_characters_escaped_and_keeps_its_backslashes_and_layout():
+    assert visible("# t\n\\[x\\] b\x1b[31m\tend\n", whole_document=True) == "# t\n\\[x\\] b\\x1b[31m\tend\n"
