@@ -43,9 +43,14 @@ def _bridges(ns, names):
             ns.ip("link", "set", "dev", link, "up")
 
 
+def _links(ns):
+    # iproute2 6.1 writes a control character in a name raw into its JSON: strict=False reads it
+    return {link["ifname"]: link for link in json.loads(ns.ip("-j", "link", "show"), strict=False)}
+
+
 def _kernel(ns, names):
     """Per bridge (MAC, addr_assign_type); the links' names and MACs of the whole namespace."""
-    links = ns.links()
+    links = _links(ns)
     bridges = {name: (links[name]["address"], ns.read("/sys/class/net/%s/addr_assign_type" % name)) for name in names}
     return bridges, sorted((name, link.get("address")) for name, link in links.items())
 

@@ -78,14 +78,14 @@ def rule_path(ifname, feature, rules_dir=RULES_DIR):
 
 def udev_name_problem(ifname):
     """Why ``ifname`` cannot be written into a udev rule literally, or None."""
-    bad = sorted(set(ifname) & UDEV_UNSAFE)
-    if bad:
-        return ("contains %s, which udev reads as a pattern, substitution or quote in a rule"
-                % " ".join(repr(c) for c in bad))
     if has_control(ifname):
         return "contains a control character, which the collection does not write into a rule file"
     if UNDECODABLE in ifname:
         return "is not UTF-8, so the collection cannot write it into a rule file"
+    bad = sorted(set(ifname) & UDEV_UNSAFE)
+    if bad:
+        return ("contains %s, which udev reads as a pattern, substitution or quote in a rule"
+                % " ".join(repr(c) for c in bad))
     return None
 
 
