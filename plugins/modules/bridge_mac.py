@@ -52,7 +52,7 @@ options:
       - Pin an explicit O(mac) even when another station on the bridge's L2 already uses it.
     type: bool
     default: false
-    version_added: "0.4.0"
+    version_added: "0.5.0"
   policy:
     description:
       - How to choose the MAC when O(mac) is not given. V(auto) keeps a stable current MAC, else takes the

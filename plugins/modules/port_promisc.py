@@ -184,7 +184,7 @@ skipped_interfaces:
   type: list
   elements: dict
   sample: [{interface: "b$(id)", reason: "cannot persist promisc of 'b$(id)' with a udev rule: ..."}]
-  version_added: "0.4.0"
+  version_added: "0.5.0"
 lynis_profiles:
   description:
     - Per lynis profile planned, its C(path), C(action) (V(create), V(update), V(remove) or V(none)), C(reason)
