@@ -1,4 +1,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
 """Hostile interface names on the local kernel (issue 17): names are data, never a half-done host.
 
 Bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (the kernel accepts all of them; measured with
@@ -10,6 +19,15 @@ report gives for a bridge left unpinned is run through ``sh -c`` inside the name
 nothing else. A second scenario fails one bridge mid-enforcement: the bridges before and after it and the
 forwarding fix still run, the host is failed in the recap, and report.json, report.md and summary.txt say
 what changed and what failed.
+"""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
 """
 
 from __future__ import annotations
@@ -49,78 +67,51 @@ def _links(ns):
 
 
 def _kernel(ns, names):
-    """Per bridge (MAC, addr_assign_type); the links' names and MACs of the whole namespace."""
+    """Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+"""Per bridge (MAC, addr_assign_type); the links' names and MACs of the whole namespace."""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+"""
     links = _links(ns)
     bridges = {name: (links[name]["address"], ns.read("/sys/class/net/%s/addr_assign_type" % name)) for name in names}
     return bridges, sorted((name, link.get("address")) for name, link in links.items())
 
 
-def test_hostile_bridge_names_are_audited_enforced_or_skipped_never_half_done(netns, tmp_path):
-    names = list(HOSTILE)
-    _bridges(netns, names)
-    etc, _varlib, wrap = private_host(tmp_path)
-    (etc / "udev" / "rules.d").mkdir(parents=True, exist_ok=True)
-    before, _links = _kernel(netns, names)
-    assert all(assign != "3" for _mac, assign in before.values())
-
-    proc = playbook(netns.name, tmp_path / "r", "-e", '{"hostnet_checks": ["bridge_mac"]}', check=False, wrap=wrap)
-
-    # skipped items are not failures: the host is ok in the recap, and the skips are reported
-    assert re.search(r"(?m)^localhost +: ok=[0-9]+ +changed=[1-9][0-9]* +unreachable=0 +failed=0 ", proc.stdout), proc.stdout
-    after, _links = _kernel(netns, names)
-    for name, (port_mac, writable) in HOSTILE.items():
-        rule = etc / RULES / ("90-hostnet-dockerhost-mac-%s.rules" % name)
-        if writable:
-            assert after[name] == (port_mac, "3"), name  # policy auto keeps the MAC, now set
-            text = rule.read_text()
-            assert 'KERNEL=="%s", RUN+="/usr/sbin/ip link set dev %s address %s"' % (name, name, port_mac) in text \
-                or 'KERNEL=="%s", RUN+="/sbin/ip link set dev %s address %s"' % (name, name, port_mac) in text, text
-        else:
-            assert after[name] == before[name], name  # neither the MAC nor a file: not half-done
-            assert not rule.exists(), name
-    assert sorted(p.name for p in (etc / RULES).iterdir() if p.name.startswith("90-hostnet")) == sorted(
-        "90-hostnet-dockerhost-mac-%s.rules" % n for n, (_m, writable) in HOSTILE.items() if writable)
-
-    report = json.loads((tmp_path / "r" / "report.json").read_text())
-    host = report["hosts"]["localhost"]
-    enforced = host["enforced"]
-    assert sorted(entry["bridge"] for entry in enforced["bridge_mac"]) == sorted(
-        n for n, (_m, writable) in HOSTILE.items() if writable)
-    skipped = {entry["interface"]: entry for entry in enforced["skipped"]}
-    assert sorted(skipped) == sorted(n for n, (_m, writable) in HOSTILE.items() if not writable)
-    assert "udev reads as a pattern, substitution or quote" in skipped["b$(id)"]["reason"]
-    assert "control character" in skipped["b\x1b[31m"]["reason"]
-    assert enforced["errors"] == []
-    # the skipped bridges still drift: their findings remain, with a remediation that is one shell word per value
-    remaining = {f["interface"]: f for f in report["findings"]}
-    assert sorted(remaining) == sorted(skipped)
-    assert remaining["b$(id)"]["remediation"].startswith("ip link set dev 'b$(id)' address 02:00:00:00:31:02  #")
-    assert remaining["b\x1b[31m"]["remediation"].startswith(
-        "ip link set dev \"$(printf 'b\\033[31m')\" address 02:00:00:00:31:04  #")
-    for name in ("report.md", "summary.txt"):
-        text = (tmp_path / "r" / name).read_text()
-        assert "ip link set dev 'b$(id)' address 02:00:00:00:31:02" in text, name
-        assert "ip link set dev \"$(printf 'b\\033[31m')\" address 02:00:00:00:31:04" in text, name
-    for name in ("report.md", "summary.txt", "junit.xml"):
-        assert not CONTROL.search((tmp_path / "r" / name).read_text()), name  # names shown escaped
-
-    # the suggested commands, run by a shell in the namespace, pin exactly their bridge and nothing else
-    for name in ("b$(id)", "b\x1b[31m"):
-        command = remaining[name]["remediation"].split("  #", 1)[0]
-        bridges_before, links_before = _kernel(netns, names)
-        run = netns.exec("sh", "-c", command, check=False)
-        assert run.returncode == 0, (command, run.stderr)
-        bridges_after, links_after = _kernel(netns, names)
-        assert bridges_after[name] == (HOSTILE[name][0], "3"), name
-        assert {n: v for n, v in bridges_after.items() if n != name} == \
-            {n: v for n, v in bridges_before.items() if n != name}
-        assert links_after == links_before  # no link made, renamed or readdressed but that one (same MAC kept)
-        assert run.stdout == ""  # $(id) was not run: it would have printed
-
-
 def test_a_fix_failing_half_way_hides_nothing(netns, tmp_path):
-    """policy=uplink: brnoup has only container veths, so its item fails; br1 and br2 (a vxlan uplink each) are
-    pinned, the forwarding fix still runs, the host is failed in the recap, and every output says so."""
+    """Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+"""policy=uplink: brnoup has only container veths, so its item fails; br1 and br2 (a vxlan uplink each) are
+    pinned, the forwarding fix still runs, the host is failed in the recap, and every output says so."""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+"""
     for index, bridge in enumerate(("br1", "brnoup", "br2")):
         netns.ip("link", "add", bridge, "type", "bridge")
         netns.ip("link", "add", "vc%d" % index, "address", "02:00:00:00:33:%02x" % index, "type", "veth",
@@ -170,8 +161,26 @@ def test_a_fix_failing_half_way_hides_nothing(netns, tmp_path):
 
 
 def test_a_network_file_with_a_latin1_comment_and_a_nul_is_audited_with_a_warning(netns, tmp_path):
-    """systemd 252 here: IPv4Forwarding= in a .network is ignored - a finding the audit can only make when it
-    reads the file, which holds a latin-1 comment (not UTF-8) and a NUL byte."""
+    """Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+"""systemd 252 here: IPv4Forwarding= in a .network is ignored - a finding the audit can only make when it
+    reads the file, which holds a latin-1 comment (not UTF-8) and a NUL byte."""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
+
+A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
+is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
+with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
+
+The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
+and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
+has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+"""
     netns.ip("link", "add", "brlat", "type", "bridge")
     etc, _varlib, wrap = private_host(tmp_path)
     network = etc / "systemd" / "network"
