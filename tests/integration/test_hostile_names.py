@@ -8,26 +8,6 @@ with a latin-1 comment and a NUL byte is audited with a warning naming the byte 
 The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
 and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
 has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""Hostile interface names on the local kernel (issue 17): names are data, never a half-done host.
-
-Bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (the kernel accepts all of them; measured with
-``ip link add NAME type bridge``), each drifting (a container veth with the lowest MAC), in a namespace with a
-private /etc and /var/lib. The fleet playbook audits and enforces; then the kernel and the files are checked:
-every bridge the udev fallback can write is pinned with its rule written literally, every other one is left
-exactly as it was (MAC, addr_assign_type, no file) and reported skipped with the reason. The remediation the
-report gives for a bridge left unpinned is run through ``sh -c`` inside the namespace: it pins that bridge and
-nothing else. A second scenario fails one bridge mid-enforcement: the bridges before and after it and the
-forwarding fix still run, the host is failed in the recap, and report.json, report.md and summary.txt say
-what changed and what failed.
-"""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
 """
 
 from __future__ import annotations
@@ -67,51 +47,15 @@ def _links(ns):
 
 
 def _kernel(ns, names):
-    """Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""Per bridge (MAC, addr_assign_type); the links' names and MACs of the whole namespace."""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""
+    """Per bridge (MAC, addr_assign_type); the links' names and MACs of the whole namespace."""
     links = _links(ns)
     bridges = {name: (links[name]["address"], ns.read("/sys/class/net/%s/addr_assign_type" % name)) for name in names}
     return bridges, sorted((name, link.get("address")) for name, link in links.items())
 
 
 def test_a_fix_failing_half_way_hides_nothing(netns, tmp_path):
-    """Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""policy=uplink: brnoup has only container veths, so its item fails; br1 and br2 (a vxlan uplink each) are
-    pinned, the forwarding fix still runs, the host is failed in the recap, and every output says so."""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""
+    """policy=uplink: brnoup has only container veths, so its item fails; br1 and br2 (a vxlan uplink each) are
+    pinned, the forwarding fix still runs, the host is failed in the recap, and every output says so."""
     for index, bridge in enumerate(("br1", "brnoup", "br2")):
         netns.ip("link", "add", bridge, "type", "bridge")
         netns.ip("link", "add", "vc%d" % index, "address", "02:00:00:00:33:%02x" % index, "type", "veth",
@@ -161,26 +105,8 @@ has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are
 
 
 def test_a_network_file_with_a_latin1_comment_and_a_nul_is_audited_with_a_warning(netns, tmp_path):
-    """Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""systemd 252 here: IPv4Forwarding= in a .network is ignored - a finding the audit can only make when it
-    reads the file, which holds a latin-1 comment (not UTF-8) and a NUL byte."""Hostile input on the local kernel (issue 17): never a half-done host, nothing hidden after a failure.
-
-A fix failing half-way: the bridges before and after the failed one and the forwarding fix still run, the host
-is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
-with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
-
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
-"""
+    """systemd 252 here: IPv4Forwarding= in a .network is ignored - a finding the audit can only make when it
+    reads the file, which holds a latin-1 comment (not UTF-8) and a NUL byte."""
     netns.ip("link", "add", "brlat", "type", "bridge")
     etc, _varlib, wrap = private_host(tmp_path)
     network = etc / "systemd" / "network"
