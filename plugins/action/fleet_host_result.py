@@ -9,7 +9,9 @@ the host), so it costs one file write per host. The file holds the lean result (
 the error of a failed audit, what an enforcing run changed) and, only when the audit returned it, the host's
 read model. The task's own result is the lean result without the state (register it in place of the module's
 result so that the controller does not keep the state), with C(audit_failed) and C(audit_error) for a failed
-audit.
+audit. C(variables) are the host's own values of the playbook variables its enforcement uses (a host or group
+variable may differ from what the run checked up front): one that is wrong fails this host here, before
+anything is enforced on it, with the message naming the variable.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.playbook_variables import validate_variables
 
 ARGUMENT_SPEC = dict(
     report_dir=dict(type="path", required=True),
@@ -28,6 +31,7 @@ ARGUMENT_SPEC = dict(
     error=dict(type="str"),
     enforced=dict(type="dict"),
     host=dict(type="str"),
+    variables=dict(type="dict"),
 )
 
 
@@ -40,7 +44,13 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         host = args["host"] or task_vars.get("inventory_hostname")
-        lean, state = fleet.lean_result(args["result"], args["error"])
+        error = args["error"]
+        if not error and args["variables"]:
+            try:
+                validate_variables(args["variables"])
+            except fleet.FleetError as exc:
+                error = "this host's variables: %s" % str(exc).replace("Nothing was audited or changed.", "Nothing was changed.")
+        lean, state = fleet.lean_result(args["result"], error)
         if args["enforced"] is not None and not lean.get("failed"):
             enforced = args["enforced"]
             lean["enforced"] = fleet.enforced_summary(
