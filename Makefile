@@ -14,7 +14,7 @@ export ANSIBLE_NOCOLOR ?= 1
 export ANSIBLE_LOCALHOST_WARNING := false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 
-.PHONY: help venv collection audit test test-fast unit integration sanity lint bench bench-fleet clean
+.PHONY: help venv collection audit test test-fast unit integration sanity lint bench bench-fleet bench-merge mermaid-parser clean
 
 help:
 	@echo "make audit      - check-mode audit of localhost; prints the summary, writes $(REPORT_DIR)"
@@ -43,6 +43,10 @@ audit: venv collection
 
 unit: venv collection
 	$(PYTHON) -m pytest -q tests/unit
+
+# Mermaid's own parser for report.md's diagrams (node and npm; the unit test skips without it, CI requires it)
+mermaid-parser:
+	npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error
 
 integration: venv collection
 	$(PYTHON) -m pytest -q tests/integration

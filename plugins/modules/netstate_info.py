@@ -196,6 +196,16 @@ audit_warnings:
   returned: always
   type: list
   elements: str
+topology:
+  description:
+    - The bridge chains, for the pictures in the fleet report (C(report.md)) - per bridge its bonds and teams with
+      their ports, its other ports by kind (at most 16, C(more_ports) counts the rest) and how many container veths.
+      A few hundred bytes, not the read model.
+  returned: when there are findings
+  type: dict
+  sample:
+    bridges:
+      - {name: br0, ports: [{name: team0, kind: team, ports: [eno0, eno1]}, {name: vx0, kind: vxlan}], veths: 40}
 state:
   description: The read model of the host.
   returned: when O(return_state=true)

@@ -19,7 +19,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings
     is_compliant,
     summarize,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.scope import audited
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.scope import audited, topology
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
@@ -87,6 +87,8 @@ def audit_host(params):
         unknown_interfaces=unknown,
         audit_warnings=warnings,
     )
+    if findings:  # the report draws the hosts with findings
+        result["topology"] = topology(state)
     if params["return_state"]:
         result["state"] = state.to_dict()
     return result
