@@ -86,7 +86,7 @@ audit_error:
   returned: always
   type: str
 enforced:
-  description: What an enforcing run changed (see the README, "Running the audit on a fleet").
+  description: What an enforcing run changed (see docs/fleet-and-reports.md).
   returned: when O(enforced) is given and the host did not fail
   type: dict
 path:
