@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_CHECK, AUDIT_FAILED_ID
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_FAILED_ID
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (

@@ -127,7 +127,7 @@ def test_report_holds_summary_findings_and_status_but_no_state():
     results = fleet_of(web1=module_result(finding()), web2=module_result())
     results["web3"] = {"failed": True, "msg": "unreachable"}
     report = report_pipeline.build_report(results, run_id="r1", time="2026-01-01T00:00:00Z",
-                                stamps={"web1": ("r1", "2026-01-01T00:00:01Z")})
+                                          stamps={"web1": ("r1", "2026-01-01T00:00:01Z")})
     assert report["summary"]["hosts"] == 3 and report["summary"]["failed_hosts"] == ["web3"]
     assert [(f["host"], f["id"]) for f in report["findings"]] == [("web1", "bridge_mac_inherited"), ("web3", "audit_failed")]
     assert report["hosts"]["web1"] == {"compliant": False, "summary": {"error": 0, "warning": 0, "info": 0},
@@ -166,8 +166,8 @@ def slice_report(run_id, time, **hosts):
 
 
 def test_merged_slices_equal_one_run_over_all_hosts():
-    one = report_pipeline.build_report(fleet_of(a=module_result(finding()), b=module_result(), c=module_result(finding(interface="docker0"))),
-                             run_id="all")
+    one = report_pipeline.build_report(fleet_of(a=module_result(finding()), b=module_result(),
+                                                c=module_result(finding(interface="docker0"))), run_id="all")
     first = slice_report("s1", "2026-01-01T00:00:00Z", a=module_result(finding()), c=module_result(finding(interface="docker0")))
     second = slice_report("s2", "2026-01-01T00:00:05Z", b=module_result())
     merged = merge_filter.merge_reports([first, second])
