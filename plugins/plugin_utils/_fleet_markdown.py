@@ -12,6 +12,7 @@ backtick run inside them, pipes never split a table cell, and control characters
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_CHECK, AUDIT_FAILED_ID
@@ -41,6 +42,19 @@ _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&
 _IDENTIFIER = re.compile(r"^[\w.:/@%+=,-]+$")
 
 
+def _cached(func):
+    """A fleet repeats the same names, MACs and sentences on thousands of hosts: the escapes are cached (pure
+    functions of a string; any other value is escaped as before)."""
+    cached = functools.lru_cache(maxsize=65536)(func)
+
+    @functools.wraps(func)
+    def escape(value):
+        return cached(value) if isinstance(value, str) else func(value)
+
+    return escape
+
+
+@_cached
 def md_text(value):
     """Plain text for a table cell, list item or heading: Markdown punctuation escaped, newlines as <br>,
     control characters shown as escapes."""
@@ -49,6 +63,8 @@ def md_text(value):
 
 
 def _md_code_line(line):
+    if "`" not in line and "|" not in line and not line.startswith(" "):
+        return "`%s`" % line
     fence = "`" * (max((len(run) for run in re.findall("`+", line)), default=0) + 1)
     if line.startswith("`") or line.endswith("`") or (line.startswith(" ") and line.endswith(" ") and line.strip()):
         line = " %s " % line
@@ -59,6 +75,7 @@ def _md_code_line(line):
     return "%s%s%s" % (fence, line, fence)
 
 
+@_cached
 def md_code(value):
     """A code span per line, joined by <br> (a code span cannot hold a newline inside a table)."""
     text = str(value).replace("\r\n", "\n")

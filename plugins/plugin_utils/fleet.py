@@ -217,6 +217,12 @@ def host_document(host, run_id, result, state=None, time=None):
     return document
 
 
+def host_file_head(host, run_id):
+    """The first bytes to_json(host_document(host, run_id, ...)) writes: enough to tell whose file of which run."""
+    return ('{\n  "format": %d,\n  "host": %s,\n  "run_id": %s,\n' % (
+        FORMAT, json.dumps(str(host), ensure_ascii=False), json.dumps(str(run_id), ensure_ascii=False))).encode("utf-8")
+
+
 def result_of(document, host, run_id):
     """The lean result a host file holds for this run, or None when the file is not this run's."""
     if not isinstance(document, Mapping) or document.get("host") != host or document.get("run_id") != run_id:
@@ -259,5 +265,7 @@ def read_json(path):
         return None
 
 
-def to_json(document):
+def to_json(document, compact=False):
+    if compact:
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

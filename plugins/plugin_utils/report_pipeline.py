@@ -82,7 +82,8 @@ def build_report(results, run_id=None, time=None, meta=None, stamps=None, checks
 def render_files(value, report_dir=None):
     """{file name: text} of the four report files, all from the one fleet value."""
     return {
-        "report.json": fleet.to_json(value.report),
+        # indented for people up to a thousand hosts; beyond, compact (json's fast encoder: 10x faster)
+        "report.json": fleet.to_json(value.report, compact=len(value.audits) > 1000),
         "junit.xml": _fleet_render.junit(value.audits, list(value.checks or fleet.CHECKS)),
         "report.md": _fleet_markdown.markdown(value.audits),
         "summary.txt": _fleet_render.summary_text(value.audits, report_dir),
@@ -221,8 +222,41 @@ def read_slices(patterns):
     return entries
 
 
+def _is_host_file_of(path, host, run_id):
+    """True when the host file at ``path`` is ``host``'s of the run ``run_id``: its head is compared with what
+    fleet.host_document writes (exact, so no host name can fake it), else the whole file is read."""
+    head = fleet.host_file_head(host, run_id)
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(head)) == head:
+                return True
+    except OSError:
+        return False
+    return fleet.result_of(fleet.read_json(path), host, run_id) is not None
+
+
+def _place(source, target):
+    """target becomes source's content atomically: a hard link where the file system allows, else a copy."""
+    try:
+        os.link(source, target)  # a new report directory: one call
+        return
+    except FileExistsError:
+        pass
+    except OSError:
+        fleet.write_text(target, fleet.to_json(fleet.read_json(source)))
+        return
+    tmp = "%s.hostnet-%d.tmp" % (target, os.getpid())
+    try:
+        os.link(source, tmp)
+    except OSError:
+        fleet.write_text(target, fleet.to_json(fleet.read_json(source)))
+        return
+    os.replace(tmp, target)
+
+
 def copy_host_files(slices, value, report_dir):
-    """The merged report's hosts/: each host's file from the slice whose result the merge kept."""
+    """The merged report's hosts/: each host's file from the slice whose result the merge kept (10,000 files
+    are linked, not parsed and written again)."""
     os.makedirs(os.path.join(report_dir, fleet.HOSTS_DIR), exist_ok=True)
     kept = value.report["hosts"]
     for entry in slices:
@@ -231,9 +265,9 @@ def copy_host_files(slices, value, report_dir):
             if kept.get(host, {}).get("run_id") != run_id:
                 continue
             name = fleet.host_file_name(host)
-            document = fleet.read_json(os.path.join(entry["source"], fleet.HOSTS_DIR, name))
-            if fleet.result_of(document, host, run_id) is not None:
-                fleet.write_text(os.path.join(report_dir, fleet.HOSTS_DIR, name), fleet.to_json(document))
+            source = os.path.join(entry["source"], fleet.HOSTS_DIR, name)
+            if _is_host_file_of(source, host, run_id):
+                _place(source, os.path.join(report_dir, fleet.HOSTS_DIR, name))
 
 
 # ------------------------------------------------------------------------------------------ the gate
@@ -246,7 +280,7 @@ def gate(value, fail_on, report_dir):
     gated = fleet.gate_hosts(report, fail_on)
     messages = {}
     for host in report["summary"]["failed_hosts"]:
-        messages[host] = visible("The audit did not run: %s" % report["hosts"][host].get("msg"))
+        messages[host] = visible("The audit of %s did not run: %s" % (host, report["hosts"][host].get("msg")))
     for host in gated:
         if host not in messages:
             messages[host] = visible(fleet.gate_message(report, host, fail_on, report_dir))
