@@ -172,3 +172,22 @@ def test_a_control_character_in_a_variable_is_shown_escaped_in_the_error():
     with pytest.raises(fleet.FleetError) as raised:
         validate_variables({"hostnet_bridge_mac_policy": "auto\x1b[2J"})
     assert "\x1b" not in str(raised.value) and "\\x1b" in str(raised.value)
+
+
+def test_a_merge_places_each_kept_host_file_and_never_a_stale_one(tmp_path):
+    slice_dir = tmp_path / "slice-1"
+    (slice_dir / "hosts").mkdir(parents=True)
+    value = value_of({'we"b1': result(finding()), "web2": {"failed": True, "msg": "unreachable"}})
+    for host, run_id in (('we"b1', "r1"), ("web2", "r0")):  # web2's file is an earlier run's
+        (slice_dir / "hosts" / fleet.host_file_name(host)).write_text(
+            fleet.to_json(fleet.host_document(host, run_id, {"findings": []})))
+    (slice_dir / "report.json").write_text(fleet.to_json(value.report))
+    slices = report_pipeline.read_slices([str(tmp_path / "slice-*")])
+    merged = report_pipeline.merge(slices)
+    out = tmp_path / "merged"
+    report_pipeline.copy_host_files(slices, merged, str(out))
+    assert sorted(path.name for path in (out / "hosts").iterdir()) == [fleet.host_file_name('we"b1')]
+    copied = json.loads((out / "hosts" / fleet.host_file_name('we"b1')).read_text())
+    assert copied["host"] == 'we"b1' and copied["run_id"] == "r1"
+    report_pipeline.copy_host_files(slices, merged, str(out))  # again, over the files already there
+    assert json.loads((out / "hosts" / fleet.host_file_name('we"b1')).read_text()) == copied
