@@ -9,20 +9,15 @@ the host), so it costs one file write per host. The file holds the lean result (
 the error of a failed audit, what an enforcing run changed) and, only when the audit returned it, the host's
 read model. The task's own result is the lean result without the state (register it in place of the module's
 result so that the controller does not keep the state), with C(audit_failed) and C(audit_error) for a failed
-audit. C(variables) are the host's own values of the playbook variables its enforcement uses (a host or group
-variable may differ from what the run checked up front): one that is wrong fails this host here, before
-anything is enforced on it, with the message naming the variable.
+audit.
 """
 
 from __future__ import annotations
-
-import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.playbook_variables import validate_variables
 
 ARGUMENT_SPEC = dict(
     report_dir=dict(type="path", required=True),
@@ -31,7 +26,6 @@ ARGUMENT_SPEC = dict(
     error=dict(type="str"),
     enforced=dict(type="dict"),
     host=dict(type="str"),
-    variables=dict(type="dict"),
 )
 
 
@@ -44,25 +38,14 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         host = args["host"] or task_vars.get("inventory_hostname")
-        error = args["error"]
-        if not error and args["variables"]:
-            try:
-                validate_variables(args["variables"])
-            except fleet.FleetError as exc:
-                error = "this host's variables: %s" % str(exc).replace("Nothing was audited or changed.", "Nothing was changed.")
-        lean, state = fleet.lean_result(args["result"], error)
+        lean, state = fleet.lean_result(args["result"], args["error"])
         if args["enforced"] is not None and not lean.get("failed"):
             enforced = args["enforced"]
             lean["enforced"] = fleet.enforced_summary(
                 enforced.get("findings_before"), enforced.get("promisc"), enforced.get("bridge_mac"),
                 enforced.get("forwarding"), enforced.get("team_to_bond"))
-        path = os.path.join(args["report_dir"], fleet.HOSTS_DIR, fleet.host_file_name(host))
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fleet.write_text(path, fleet.to_json(fleet.host_document(host, args["run_id"], lean, state)))
+            path = fleet.write_host_result(args["report_dir"], host, args["run_id"], lean, state)
         except OSError as exc:
-            raise AnsibleActionFail("cannot write %s: %s" % (path, exc)) from None
-        result = {key: value for key, value in lean.items() if key not in ("failed", "msg", "warnings")}
-        result.update(changed=False, path=path, audit_failed=bool(lean.get("failed")),
-                      audit_error=lean.get("msg") if lean.get("failed") else None)
-        return result
+            raise AnsibleActionFail("cannot write the result of %s into %s: %s" % (host, args["report_dir"], exc)) from None
+        return fleet.host_task_result(lean, path)

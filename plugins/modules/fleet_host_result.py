@@ -49,13 +49,6 @@ options:
   host:
     description: The host's name; the inventory name by default.
     type: str
-  variables:
-    description:
-      - This host's values of the playbook variables (C(hostnet_enforce), C(hostnet_bridge_mac_policy)...),
-        checked as M(hostnet.dockerhost.fleet_run) checks the run's; a wrong one reports the host
-        C(audit_failed) naming the variable, so nothing is enforced on it.
-    type: dict
-    version_added: 0.4.0
 """
 
 EXAMPLES = r"""

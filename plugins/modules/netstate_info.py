@@ -88,6 +88,16 @@ options:
         active-backup, balance-tlb and balance-alb bonds (they are reported as C(error) instead of C(info)).
     type: bool
     default: false
+  bridge_mac_policy:
+    description:
+      - The policy M(hostnet.dockerhost.bridge_mac) would pin a flagged bridge's MAC with (the playbook passes
+        C(hostnet_bridge_mac_policy), also under C(--check)); the C(bridge_mac_inherited) remediation names the MAC
+        that policy pins. V(auto) keeps the current MAC, V(uplink) takes the uplink port's, V(derived) one derived
+        from C(/etc/machine-id).
+    type: str
+    choices: [auto, uplink, derived]
+    default: auto
+    version_added: 0.4.0
   return_state:
     description:
       - Also return the whole read model in RV(state) (about 0.5 kB per link, 1 MB at 2000 links).
@@ -251,6 +261,7 @@ state:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import POLICIES as BRIDGE_MAC_POLICIES
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
@@ -261,6 +272,7 @@ ARGUMENT_SPEC = dict(
     unknown_interfaces=dict(type="str", choices=list(UNKNOWN_INTERFACES), default="fail"),
     strict=dict(type="bool", default=False),
     return_state=dict(type="bool", default=False),
+    bridge_mac_policy=dict(type="str", choices=list(BRIDGE_MAC_POLICIES), default="auto"),
 )
 
 

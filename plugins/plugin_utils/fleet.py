@@ -223,6 +223,22 @@ def host_file_head(host, run_id):
         FORMAT, json.dumps(str(host), ensure_ascii=False), json.dumps(str(run_id), ensure_ascii=False))).encode("utf-8")
 
 
+def write_host_result(report_dir, host, run_id, lean, state=None):
+    """hosts/<host>.json of this run, written atomically; its path."""
+    path = os.path.join(report_dir, HOSTS_DIR, host_file_name(host))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_text(path, to_json(host_document(host, run_id, lean, state)))
+    return path
+
+
+def host_task_result(lean, path):
+    """What the per-host tasks return: the lean result without the state, and whether the audit failed."""
+    result = {key: value for key, value in lean.items() if key not in ("failed", "msg", "warnings")}
+    result.update(changed=False, path=path, audit_failed=bool(lean.get("failed")),
+                  audit_error=lean.get("msg") if lean.get("failed") else None)
+    return result
+
+
 def result_of(document, host, run_id):
     """The lean result a host file holds for this run, or None when the file is not this run's."""
     if not isinstance(document, Mapping) or document.get("host") != host or document.get("run_id") != run_id:

@@ -124,3 +124,14 @@ def validate_variables(values):
     if problems:
         raise fleet.FleetError("; ".join(problems) + ". Nothing was audited or changed.")
     return normalised
+
+
+def host_variables_problem(values):
+    """Why one host's own values of the playbook variables (host or group vars) are wrong, or None."""
+    if not values:
+        return None
+    try:
+        validate_variables(values)
+    except fleet.FleetError as exc:
+        return "this host's variables: %s" % str(exc).replace("Nothing was audited or changed.", "Nothing was changed.")
+    return None

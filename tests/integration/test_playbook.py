@@ -232,18 +232,22 @@ def test_an_excluded_interface_a_host_lacks_is_a_warning_not_a_failed_host(netns
 
 
 def test_a_wrong_host_variable_fails_that_host_before_anything_is_enforced(netns, tmp_path):
+    """The controller's values are checked before any host is touched (fleet_run, on localhost); a host's own
+    value (host or group vars) fails that host in its audit task, before anything is enforced on it."""
     drifting_bridge(netns)
     inventory = tmp_path / "inventory.ini"
-    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s hostnet_persist=perhaps\n"
-                         % sys.executable)
+    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter={0}\n"
+                         "web1 ansible_connection=local ansible_python_interpreter={0} hostnet_persist=perhaps\n"
+                         .format(sys.executable))
     _etc, wrap = private_etc(tmp_path)
-    proc = playbook(netns.name, tmp_path / "r1", "-e", '{"hostnet_checks": ["bridge_mac"]}', inventory=inventory,
-                    check=False, wrap=wrap)
+    proc = playbook(netns.name, tmp_path / "r1", "-e", '{"hostnet_checks": ["bridge_mac"]}', "-e", "hostnet_hosts=web1",
+                    inventory=inventory, check=False, wrap=wrap)
     assert proc.returncode != 0, proc.stdout
     assert netns.read("/sys/class/net/brpb/addr_assign_type") != "3"  # nothing enforced
-    status = json.loads((tmp_path / "r1" / "report.json").read_text())["hosts"]["localhost"]
-    assert status["status"] == "audit_failed"
-    assert "this host's variables: hostnet_persist: 'perhaps' is not a boolean" in status["msg"]
+    report = json.loads((tmp_path / "r1" / "report.json").read_text())
+    assert report["hosts"]["web1"]["status"] == "audit_failed"
+    assert "this host's variables: hostnet_persist: 'perhaps' is not a boolean" in report["hosts"]["web1"]["msg"]
+    assert re.search(r"(?m)^web1 +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=1 ", proc.stdout), proc.stdout
 
 
 def test_hostile_names_reach_every_text_output_escaped(netns, tmp_path):

@@ -76,7 +76,8 @@ def audit_host(params):
             warnings.append("%s names %s, which this host does not have; %s" % (
                 option, ", ".join(names),
                 "no finding about it can be reported" if option == "include" else "nothing was silenced for it"))
-    findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude)
+    findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude,
+                     bridge_mac_policy=params.get("bridge_mac_policy") or "auto")
     result = dict(
         changed=False,
         compliant=is_compliant(findings),
