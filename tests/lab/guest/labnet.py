@@ -326,11 +326,12 @@ def build(spec: dict) -> None:
         build_lag(lag)
     for ctr in spec.get("containers", []):
         attach_container(ctr)
-    settle(spec)
+    wait_lags_ready(spec)
 
 
-def settle(spec: dict) -> None:
-    """Wait until LAGs carry traffic: LACP partners agree, every LAG is up."""
+def wait_lags_ready(spec: dict) -> None:
+    """Wait until LAGs carry traffic: LACP partners agree, every LAG is up (a runtime-built topology; after a
+    boot or a reconfigure `wait` and `settle` do more)."""
     for lag in spec.get("lags", []):
         wait_for(lambda lag=lag: sysfs(lag["name"], "operstate") == "up", f"{lag['name']} up", 120)
     for sw in spec.get("switches", []):
