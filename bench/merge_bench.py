@@ -124,8 +124,8 @@ def main():
         print("| slices x hosts | host files | merge playbook, median s | peak RSS | date | cores |")
         print("|---|---|---|---|---|---|")
         print("| %d x %d | %d | %.1f | %.0f MB | %s | %d |" % (
-            opts.slices, opts.hosts, opts.slices * opts.hosts, statistics.median(s for s, _ in runs),
-            max(m for _, m in runs), time.strftime("%Y-%m-%d"), os.cpu_count()))
+            opts.slices, opts.hosts, opts.slices * opts.hosts, statistics.median(seconds for seconds, _peak in runs),
+            max(peak for _seconds, peak in runs), time.strftime("%Y-%m-%d"), os.cpu_count()))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -41,7 +41,7 @@ def plain(value):
     if kind is str or kind is bool or kind is int or kind is float or value is None:
         return value
     if kind is dict:
-        return {key if type(key) is str else str(key): plain(item) for key, item in value.items()}  # noqa: E721
+        return {key if key.__class__ is str else str(key): plain(item) for key, item in value.items()}
     if kind is list:
         return [plain(item) for item in value]
     if isinstance(value, bool):
