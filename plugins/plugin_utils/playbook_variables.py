@@ -55,6 +55,7 @@ def report_dir(name, value):
     if not isinstance(value, str) or not value.strip():
         raise fleet.FleetError("%s: empty; give an absolute directory for the report (e.g. /var/tmp/hostnet-audit)"
                                % name)
+    value = os.path.expandvars(os.path.expanduser(value))  # as a path option does
     if not os.path.isabs(value):
         raise fleet.FleetError("%s: %s is relative, so the report would land wherever the run was started; give an "
                                "absolute directory (e.g. $PWD/%s)" % (name, _shown(value), visible(value)))

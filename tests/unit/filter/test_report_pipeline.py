@@ -154,6 +154,7 @@ def test_the_report_dir_is_absolute(value, words):
     with pytest.raises(fleet.FleetError, match=re.escape(words)):
         validate_variables({"hostnet_report_dir": value})
     assert validate_variables({"hostnet_report_dir": "/srv//audit/"}) == {"hostnet_report_dir": "/srv/audit"}
+    assert validate_variables({"hostnet_report_dir": "~/audit"})["hostnet_report_dir"].startswith("/")
 
 
 def test_the_bridge_mac_policy_and_every_problem_at_once():
