@@ -34,6 +34,17 @@ ARGUMENT_SPEC = dict(
 )
 
 
+TERMINAL_LINES = 1000  # the run prints summary.txt up to this many lines (a 10,000-host merge has 27,000)
+
+
+def terminal_lines(summary_text, report_dir):
+    lines = summary_text.splitlines()
+    if len(lines) <= TERMINAL_LINES:
+        return lines
+    return lines[:TERMINAL_LINES] + ["... %d more lines in %s" % (len(lines) - TERMINAL_LINES,
+                                                                  os.path.join(report_dir, "summary.txt"))]
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -74,7 +85,7 @@ class ActionModule(ActionBase):
             report_dir=report_dir,
             run_id=value.report["run_id"],
             summary=value.report["summary"],
-            summary_lines=files["summary.txt"].splitlines(),
+            summary_lines=terminal_lines(files["summary.txt"], report_dir),
             fail_hosts=fail_hosts,
             fail_messages=messages,
             gate_hosts=gated,

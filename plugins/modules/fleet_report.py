@@ -75,7 +75,7 @@ summary:
   returned: success
   type: dict
 summary_lines:
-  description: C(summary.txt), line by line.
+  description: C(summary.txt), line by line - its first 1000 lines and a line that says how many more are in the file.
   returned: success
   type: list
   elements: str
