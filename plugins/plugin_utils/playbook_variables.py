@@ -82,9 +82,6 @@ def _checks(name, value):  # pylint: disable=unused-argument
 VARIABLES = {
     "hostnet_fail_on": _fail_on,
     "hostnet_checks": _checks,
-    "hostnet_include": string_list,
-    "hostnet_exclude": string_list,
-    "hostnet_promisc_interfaces": string_list,
     "hostnet_report_dir": report_dir,
     "hostnet_bridge_mac_policy": choice(BRIDGE_MAC_POLICIES),
     "hostnet_strict": boolean,
@@ -96,7 +93,8 @@ VARIABLES = {
     "hostnet_merge_duplicates": choice(fleet.DUPLICATES),
 }
 
-# Checks that look at two variables together: (names, check(values) -> None).
+# Checks that look at two variables together: (names, check(values) -> None); the interface lists are checked
+# here, as lists of valid names.
 COMBINED = (
     (("hostnet_include", "hostnet_exclude"), lambda v: fleet.validate_filters(v["hostnet_include"], v["hostnet_exclude"])),
     (("hostnet_promisc_interfaces", "hostnet_lynis_profile"),
