@@ -51,6 +51,11 @@ FILE_PREFIX = "90-hostnet-dockerhost-"
 # applies the first .network (in lexical order) that matches a link, and ours must win over a catch-all.
 T2B_UNIT_PREFIX = "10-hostnet-"
 MANAGED_BY = "hostnet.dockerhost"
+SYSCTL_FILE = "/etc/sysctl.d/" + FILE_PREFIX + "forwarding.conf"  # networkd_forwarding's global keys
+
+# ---------------------------------------------------------------------------------------------- commands
+NMCLI = "nmcli"
+NETWORKCTL_RELOAD = ("networkctl", "reload")  # systemd-networkd rereads its units (argv; list() it to use)
 
 # ---------------------------------------------------------------------------------------------- state
 STATE_DIR = "/var/lib/hostnet-dockerhost"  # ledgers (<module>.json)

@@ -33,5 +33,10 @@ class MigrationRefused(HostnetError):
     """team_to_bond's plan has problems (untranslatable runner or options, unmanaged team); nothing was changed."""
 
 
+class Unsupported(HostnetError):
+    """The owning backend cannot persist this feature here, or a file cannot be edited safely; the message
+    says why."""
+
+
 class ReadError(HostnetError):
     """The host state could not be read at all (not: one vanished interface)."""

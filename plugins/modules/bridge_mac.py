@@ -126,9 +126,9 @@ persistence:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import enforce_bridge_mac
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, backup_option, persist_option, state_option
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import POLICIES
 
 ARGUMENT_SPEC = argument_spec(
     state_option(), persist_option(), backup_option(),

@@ -261,7 +261,7 @@ state:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import POLICIES as BRIDGE_MAC_POLICIES
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES as BRIDGE_MAC_POLICIES
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES as MAC_POLICIES
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text import visible
 
@@ -22,7 +23,7 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text imp
 # minus the lenient fallback of the filter, which reads any other string as false.
 TRUE_WORDS = ("yes", "on", "1", "true", "y", "t")
 FALSE_WORDS = ("no", "off", "0", "false", "n", "f")
-BRIDGE_MAC_POLICIES = ("auto", "uplink", "derived")
+BRIDGE_MAC_POLICIES = MAC_POLICIES  # the bridge_mac module's, one tuple
 
 
 def _shown(value):

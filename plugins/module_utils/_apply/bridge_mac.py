@@ -7,23 +7,17 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import HINT, SETTLE, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
-    choose_bridge_mac,
-    the_bridge,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import the_bridge
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
-
-# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
-# may set their own value back right after ours.
-SETTLE = 0.3
-HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
 
 def verify_mac(name, mac, reader=read_host_state):

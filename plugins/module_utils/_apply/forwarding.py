@@ -19,11 +19,12 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transact
     wait_until_verified,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import NETWORKCTL_RELOAD
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding import plan_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     Desired,
-    RELOAD,
     VERIFY_ATTEMPTS,
     VERIFY_DELAY,
     ssh_server_address,
@@ -46,7 +47,7 @@ def plan_forwarding_transaction(plan, desired, run, backup=False, reader=read_ho
     steps = [SysctlStep(edit) for edit in plan.runtime]
     steps += [FileStep(edit, backup=backup) for edit in plan.files]
     if plan.reload:
-        steps.append(CommandStep(run, RELOAD, rerun_on_undo=True))
+        steps.append(CommandStep(run, list(NETWORKCTL_RELOAD), rerun_on_undo=True))
     steps += [FileStep(edit, backup=backup) for edit in plan.deferred_files]
 
     def check():
@@ -128,8 +129,6 @@ def desired_from_params(params, environ):
 
 
 def enforce_networkd_forwarding(module, environ=None, paths=None):
-    from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import module_runner
-
     desired = desired_from_params(module.params, os.environ if environ is None else environ)
     run = module_runner(module)
     state = read_host_state(read_teams=False)

@@ -17,8 +17,8 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file
 
 LEDGER_DIR = "/var/lib/hostnet-dockerhost"
 

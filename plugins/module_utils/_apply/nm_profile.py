@@ -26,16 +26,16 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import errno_words
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import (
     atomic_write,
     sha256_text,
     snapshot_file,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import errno_words
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import NMCLI
 
 KEYFILE_DIR = "/etc/NetworkManager/system-connections"
-NMCLI = "nmcli"
 
 
 def restorable_keyfile(path, keyfile_dir=None):

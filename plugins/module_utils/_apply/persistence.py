@@ -11,6 +11,12 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_ste
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.nm_profile import NmProfileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
 
+# Read the link again this many seconds after a persisted link change verified: NetworkManager or networkd,
+# which own the link, may set their own value back right after ours.
+SETTLE = 0.3
+# What a failed persisted link change (port_promisc, bridge_mac) tells the user to do.
+HINT = "Fix that and run again, or use persist=false for a runtime-only change."
+
 
 def persistence_steps(plans, run, backup=False):
     """The steps of backend ``Persistence`` plans: files, profile commands (a NetworkManager profile with a

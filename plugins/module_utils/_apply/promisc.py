@@ -7,13 +7,14 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.persistence import HINT, SETTLE, persistence_steps
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.runtime import NetlinkWriter
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction, finish
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends, module_runner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import plan_lynis_profiles
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import (
     LEDGER,
@@ -24,13 +25,9 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc i
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
 
-# Read the link again this many seconds after the change verified: NetworkManager or networkd, which own it,
-# may set their own value back right after ours.
-SETTLE = 0.3
 # After a failed change was undone and the backend reloaded again, watch the flags this long: networkd applies
 # what its reload read after `networkctl reload` returns (seen in the lab: a port left promiscuous).
 UNDO_SETTLE = 5.0
-HINT = "Fix that and run again, or use persist=false for a runtime-only change."
 
 
 def verify(plan, reader=read_host_state):

@@ -19,11 +19,11 @@ import json
 import os
 import sys
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_txn import TXN_SCRIPT
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 
 HINT = "Fix that, or give team_to_bond a writable state_dir."
 

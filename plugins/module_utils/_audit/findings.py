@@ -13,6 +13,10 @@ __metaclass__ = type
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import (
+    choose_bridge_mac,
+    ports_by_mac,
+)
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
     CHECKS,
     FINDING_IDS,
@@ -20,7 +24,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants impo
     SEVERITY_RANK,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import choose_bridge_mac, ports_by_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BOND_MODES_PROMISC_ACTIVE_ONLY,
     NET_ADDR_SET,

@@ -20,8 +20,8 @@ __metaclass__ = type
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import LAG_KINDS
 
 
@@ -76,10 +76,6 @@ class Persistence:
             "reload": [list(r) for r in self.reload] if self.changed else [],
             "notes": list(self.notes),
         }
-
-
-class Unsupported(HostnetError):
-    """The owning backend cannot persist this feature here; the message says why."""
 
 
 class Backend:

@@ -45,14 +45,10 @@ __metaclass__ = type
 import os
 import shutil
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file, plan_removal
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    Persistence,
-    Unsupported,
-    is_lag_port,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_FALLBACK, FILE_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
 
 RULES_DIR = "/etc/udev/rules.d"

@@ -78,15 +78,10 @@ import os
 from dataclasses import dataclass, field
 from typing import List
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    Persistence,
-    Unsupported,
-    is_lag_port,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_IFUPDOWN
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     PROMISC_COMMENT,
     PROMISC_NAMED_COMMENT,

@@ -25,19 +25,22 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import (
+    ETC_NETWORK,
+    NetworkdBackend,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
+    BACKEND_NETPLAN,
+    BACKEND_NETWORKD,
+    NETWORKCTL_RELOAD,
+)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
     plan_file,
     plan_removal,
     read_text_or_none,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence, Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import (
-    ETC_NETWORK,
-    RELOAD,
-    NetworkdBackend,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETPLAN, BACKEND_NETWORKD
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import (
     NETPLAN_DIRS,
     OWN_FILE,
@@ -143,7 +146,7 @@ class NetplanBackend(NetworkdBackend):
         reason = "macaddress of bridge %s" % ifname
         edit = plan_file(self.own_file, text, mode=0o600, reason=reason) if text else plan_removal(self.own_file, reason)
         plan = Persistence(interface=ifname, backend=self.name, owner=", ".join(files), files=[edit],
-                           reload=[GENERATE, RELOAD])
+                           reload=[GENERATE, list(NETWORKCTL_RELOAD)])
         own_name = os.path.basename(self.own_file)
         for path, _kind, definition in self.definitions().get(ifname, []):
             if mac and "macaddress" in definition and path != self.own_file and os.path.basename(path) > own_name:

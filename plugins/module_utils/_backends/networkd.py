@@ -17,15 +17,15 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import plan_file, plan_removal
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    Persistence,
-    Unsupported,
-    is_lag_port,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (
+    BACKEND_NETWORKD,
+    FILE_PREFIX,
+    NETWORKCTL_RELOAD,
+    T2B_UNIT_PREFIX,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, FILE_PREFIX, T2B_UNIT_PREFIX
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import MigrationRefused, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import (
     MANAGED_HEADER,
     networkd_unsupported,
@@ -41,12 +41,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
 )
 
 ETC_NETWORK = "/etc/systemd/network"
-DROPIN_PREFIX = FILE_PREFIX
-RELOAD = ["networkctl", "reload"]
 
 
 def dropin_path(unit_path, what, etc_dir=ETC_NETWORK):
-    return os.path.join(etc_dir, os.path.basename(unit_path) + ".d", DROPIN_PREFIX + what + ".conf")
+    return os.path.join(etc_dir, os.path.basename(unit_path) + ".d", FILE_PREFIX + what + ".conf")
 
 
 def render_dropin(module_name, why, section, settings):
@@ -117,7 +115,7 @@ class NetworkdBackend(Backend):
         path = dropin_path(unit.path, what, self.etc_dir)
         edit = plan_file(path, content, reason="%s for %s" % (what, ifname)) if content else plan_removal(path)
         plan = Persistence(interface=ifname, backend=self.name, owner=unit.path, files=[edit],
-                           reload=[RELOAD], notes=list(notes))
+                           reload=[list(NETWORKCTL_RELOAD)], notes=list(notes))
         if content:
             for entry in overriding_entries(unit, path, section, keys):
                 plan.notes.append("%s:%d sets %s=%s after our drop-in and wins over it; remove it"

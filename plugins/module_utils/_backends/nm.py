@@ -28,15 +28,10 @@ __metaclass__ = type
 
 import shutil
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import read_text_or_none
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    CommandEdit,
-    Persistence,
-    Unsupported,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NM
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, CommandEdit, Persistence
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NM, NMCLI
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import nm_bond_options
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     ACTIVE_FIELDS,
@@ -49,7 +44,6 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli i
 )
 
 
-NMCLI = "nmcli"
 ACCEPT_ALL = "802-3-ethernet.accept-all-mac-addresses"
 ACCEPT_ALL_SINCE = (1, 32)
 CLONED_MAC = "802-3-ethernet.cloned-mac-address"

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D, FILE_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D, SYSCTL_FILE
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import (
     render_sysctl_file,
     sysctl_d_problem,
     sysctl_name,
 )
-
-SYSCTL_FILE = "/etc/sysctl.d/" + FILE_PREFIX + "forwarding.conf"
 
 
 class SysctlDBackend(Backend):

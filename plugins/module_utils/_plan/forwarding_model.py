@@ -11,17 +11,14 @@ import os
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import DROPIN_PREFIX
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SYSCTL_FILE
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import FILE_PREFIX
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import FILE_PREFIX, SYSCTL_FILE
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 
 
 MODULE = "networkd_forwarding"
 NETWORKD_CONF_DROPIN = "/etc/systemd/networkd.conf.d/" + FILE_PREFIX + "forwarding.conf"
-OWN_DROPIN_NAME = DROPIN_PREFIX + "forwarding.conf"
+OWN_DROPIN_NAME = FILE_PREFIX + "forwarding.conf"
 PROC_SYS = "/proc/sys"
-RELOAD = ["networkctl", "reload"]
 EDITABLE_PREFIX = "/etc/"
 FAMILIES = ("ipv4", "ipv6")
 VERIFY_ATTEMPTS = 20

@@ -24,8 +24,8 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import PROFILES_KEY
 
 BEGIN = "# BEGIN hostnet.dockerhost.port_promisc: lynis NETW-3015 whitelist (rewritten on every run)"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import List
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import backend_named
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import backend_named
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BOND_MODES_PROMISC_ACTIVE_ONLY,

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import BOND_MODES
 
 
 DEFAULT_MIIMON = 100
 TEAM_DEFAULT_TX_HASH = ["eth", "ipv4", "ipv6"]
-BOND_MODES = ("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb")
 RUNNER_TO_MODE = {
     "lacp": "802.3ad",
     "activebackup": "active-backup",
@@ -275,9 +275,9 @@ def apply_override(tr, override):
     result = Translation(mode=tr.mode, options=dict(tr.options), problems=list(tr.problems),
                          notes=list(tr.notes))
     if override.get("mode"):
-        if override["mode"] not in BOND_MODES:
+        if override["mode"] not in BOND_MODES.values():
             raise InvalidInput("overrides: mode %r is not a bonding mode (%s)"
-                               % (override["mode"], ", ".join(BOND_MODES)), option="overrides")
+                               % (override["mode"], ", ".join(BOND_MODES.values())), option="overrides")
         result.mode = override["mode"]
         result.options["mode"] = result.mode
         result.problems = [p for p in result.problems if not p.startswith("runner ")]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
 
 
 DEFAULT_INDENT = "    "

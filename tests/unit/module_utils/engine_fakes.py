@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fakes the engine's tests share: a netlink writer over hand-built links."""
+"""Fakes and helpers the engine's tests share: a netlink writer over hand-built links; file edits written
+through the real engine."""
 
 from __future__ import annotations
 
 import errno
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import errno_words
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
 
@@ -50,3 +53,12 @@ class FakeNetlink:
         self._check(ifname)
         self._record(ifname, "mac", mac)
         self.links[ifname].mac = mac
+
+
+def apply_file_edits(module, edits, backup=False):
+    """Write every changed edit as one transaction of ``FileStep`` s, as a module's apply flow does
+    (pre-flight, atomic writes, undo of the earlier ones when a later one fails). Returns the backup files
+    made. ``module`` is not used (the callers pass one)."""
+    steps = [FileStep(edit, backup=backup) for edit in edits if edit.changed]
+    Transaction("files", steps).run()
+    return [step.backup_file for step in steps if step.backup_file]

@@ -9,15 +9,11 @@ import os
 
 import pytest
 
+from engine_fakes import apply_file_edits
 from hostnet_builders import bond, bridge, link, state
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends import fallback as backend_fallback
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
-    Backend,
-    Unsupported,
-    plan_with_owner,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import (
     FallbackBackend,
     find_ip,
@@ -25,7 +21,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallb
     rule_path,
     udev_name_problem,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, Unsupported
 
 MAC = "02:42:ac:11:00:02"
 

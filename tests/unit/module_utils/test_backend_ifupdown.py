@@ -16,12 +16,11 @@ import shutil
 
 import pytest
 
+from engine_fakes import apply_file_edits
 from hostnet_builders import state
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend, load_config
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     MAC_SET_COMMENT,
     MAC_WAS,

@@ -13,12 +13,12 @@ import pytest
 
 from hostnet_builders import bond, bridge, link, networkd, state, unit
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported, choose_backend, plan_with_owner
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import choose_backend, plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallback import FallbackBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.netplan import NetplanBackend, read_netplan_files
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import host_backends
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import netplan as syntax
 
 RUN = "/run/systemd/network/"

@@ -12,11 +12,10 @@ import pytest
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,
-    Unsupported,
     plan_with_owner,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.nm import NetworkManagerBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     keyfile_is_external,
     parse_active,

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SYSCTL_FILE, SysctlDBackend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
 from hostnet_builders import state
 
 

@@ -10,26 +10,22 @@ import os
 
 import pytest
 
+from engine_fakes import apply_file_edits
 from hostnet_builders import bond, bridge, link, networkd, state, team, unit
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import (
-    FileEdit,
-    apply_file_edits,
-    plan_file,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac, derived_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import (
     Backend,
     Persistence,
-    Unsupported,
     choose_backend,
     plan_with_owner,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import NetworkdBackend, dropin_path
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import (
-    choose_bridge_mac,
-    derived_mac,
-    the_bridge,
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import the_bridge
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
+    FileEdit,
+    plan_file,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import render_lines, whitelist_entries
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import plan_port_promisc

@@ -5,12 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import (
-    ZERO_MAC,
-    bridge_mac_findings,
-    choose_bridge_mac,
-)
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import ports_by_mac
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import ZERO_MAC, bridge_mac_findings
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac, ports_by_mac
 from hostnet_builders import bond, bridge, link, state
 
 INHERITED = 1  # NET_ADDR_RANDOM: what sysfs shows for a bridge that took a port's MAC

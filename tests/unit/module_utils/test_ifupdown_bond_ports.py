@@ -17,11 +17,11 @@ import shutil
 
 import pytest
 
+from engine_fakes import apply_file_edits
 from hostnet_builders import state
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import apply_file_edits
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.ifupdown import IfupdownBackend
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     PROMISC_COMMENT,
     add_promisc,

@@ -11,8 +11,8 @@ import pytest
 from hostnet_builders import bond, bridge, link, state
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.lynis import (
     BEGIN,
     END,

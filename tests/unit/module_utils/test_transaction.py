@@ -23,11 +23,10 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import p
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import (
     plan_bridge_mac_transaction,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.files import FileEdit, plan_file
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import path_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.kernel_steps import LinkStep, SysctlStep
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.ledger import load_ledger, plan_ledger
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.preflight import path_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.steps import CommandStep, Step
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import (
     Transaction,
@@ -37,6 +36,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transact
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Persistence
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import the_bridge
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, plan_file
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import RuntimeEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.promisc import (
     LEDGER_SHAPE,

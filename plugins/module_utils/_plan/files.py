@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Planned file edits: rendered in memory, compared, written atomically only when different.
 
-A plan is a list of ``FileEdit`` (path, text before, text after). Nothing here decides *what* to write;
-backends do. Writing is a step of the engine (``steps.FileStep``, ``transaction.py``): pre-flight over the
-whole plan, atomic writes, undo.
+A plan is a list of ``FileEdit`` (path, text before, text after), a plain value of the plan layer. Nothing
+here decides *what* to write; backends and plans do. Writing is a step of the engine (``_apply/file_step.py``,
+``_apply/transaction.py``): pre-flight over the whole plan, atomic writes, undo.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import errno
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.file_step import FileStep
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.transaction import Transaction
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 
 
@@ -69,12 +67,3 @@ def plan_file(path, after, mode=0o644, reason=""):
 
 def plan_removal(path, reason=""):
     return FileEdit(path=path, before=read_text_or_none(path), after=None, reason=reason)
-
-
-def apply_file_edits(module, edits, backup=False):
-    """Write every changed edit as one transaction of ``FileStep`` s (pre-flight, atomic writes, undo of the
-    earlier ones when a later one fails). Returns the backup files made. ``module`` is not used any more
-    (kept for callers); the module name in messages is "files"."""
-    steps = [FileStep(edit, backup=backup) for edit in edits if edit.changed]
-    Transaction("files", steps).run()
-    return [step.backup_file for step in steps if step.backup_file]
