@@ -48,4 +48,7 @@ class ActionModule(ActionBase):
             path = fleet.write_host_result(args["report_dir"], host, args["run_id"], lean, state)
         except OSError as exc:
             raise AnsibleActionFail("cannot write the result of %s into %s: %s" % (host, args["report_dir"], exc)) from None
-        return fleet.host_task_result(lean, path)
+        result = fleet.host_task_result(lean, path)
+        if lean.get("warnings"):  # the module's own warnings, shown by the run as a module task's are
+            result["warnings"] = list(lean["warnings"])
+        return result
