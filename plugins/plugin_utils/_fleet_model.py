@@ -90,7 +90,9 @@ def _host_from_result(host, result):
         )
     extra = dict(
         audited=read_audited(result.get("audited"), where),
-        warnings=read_warnings(result.get("warnings"), where) + read_warnings(result.get("audit_warnings"), where),
+        # the module's warnings and its audit_warnings say the same sentences: each once
+        warnings=list(dict.fromkeys(read_warnings(result.get("warnings"), where)
+                                    + read_warnings(result.get("audit_warnings"), where))),
         enforced=read_enforced(result.get("enforced"), where),
         checks=read_checks(result.get("checks"), where),
         topology=read_topology(result.get("topology"), where),
