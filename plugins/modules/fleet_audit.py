@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 ---
 module: fleet_audit
 short_description: Audit one host with netstate_info and keep its result on the controller as hosts/<host>.json
-version_added: 0.4.0
+version_added: 0.5.0
 description:
   - The audit task of the playbook C(hostnet.dockerhost.harden_docker_hosts), for every host. Checks the host's own
     values of the playbook variables (O(variables)), runs M(hostnet.dockerhost.netstate_info) on the host with

@@ -56,7 +56,7 @@ options:
       per host for these only (a host's own C(checks) win).
     type: list
     elements: str
-    version_added: 0.4.0
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""

@@ -69,29 +69,29 @@ options:
   bridge_mac_policy:
     description: The playbook's C(hostnet_bridge_mac_policy), V(auto), V(uplink) or V(derived).
     type: raw
-    version_added: 0.4.0
+    version_added: 0.5.0
   strict:
     description: The playbook's C(hostnet_strict), a boolean.
     type: raw
-    version_added: 0.4.0
+    version_added: 0.5.0
   return_state:
     description: The playbook's C(hostnet_return_state), a boolean.
     type: raw
-    version_added: 0.4.0
+    version_added: 0.5.0
   enforce:
     description:
       - The playbook's C(hostnet_enforce), a boolean (C(true)/C(false), also C(yes)/C(no), C(on)/C(off), C(1)/C(0), any
         case); any other value (C(maybe)) is an error, also under C(--check).
     type: raw
-    version_added: 0.4.0
+    version_added: 0.5.0
   persist:
     description: The playbook's C(hostnet_persist), a boolean.
     type: raw
-    version_added: 0.4.0
+    version_added: 0.5.0
   team_to_bond:
     description: The playbook's C(hostnet_team_to_bond), a boolean.
     type: raw
-    version_added: 0.4.0
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""

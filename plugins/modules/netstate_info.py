@@ -97,7 +97,7 @@ options:
     type: str
     choices: [auto, uplink, derived]
     default: auto
-    version_added: 0.4.0
+    version_added: 0.5.0
   return_state:
     description:
       - Also return the whole read model in RV(state) (about 0.5 kB per link, 1 MB at 2000 links).

@@ -46,10 +46,13 @@ def new_txid():
 
 
 def _source(module):
-    """A module's own source, also when the module runs from an AnsiballZ zip."""
+    """A module's own source as text, also when the module runs from an AnsiballZ zip (its loader gives text)
+    or is imported through Ansible's collection loader on the controller (its loader gives bytes)."""
     loader = getattr(module, "__loader__", None)
     if loader is not None and hasattr(loader, "get_source"):
         source = loader.get_source(module.__name__)
+        if isinstance(source, bytes):
+            source = source.decode("utf-8")
         if source:
             return source
     with open(module.__file__, encoding="utf-8") as handle:
