@@ -28,6 +28,7 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words im
     host_status,
     key_words,
     plural,
+    problem_lines,
     value_words,
 )
 
@@ -139,7 +140,10 @@ def _md_finding(audit, finding):
 def _md_host(audit, any_enforced):
     out = ["## %s" % md_text(audit.host), ""]
     counts = audit.counts()
-    if audit.failed:
+    if audit.failed and audit.enforced is not None and audit.enforced.get("errors"):
+        out += ["**Enforcing failed** on this host (what failed and what was changed is below), so it counts as "
+                "NOT compliant.", ""]
+    elif audit.failed:
         out += ["**The audit could not run**, so this host counts as NOT compliant.", ""]
     else:
         found = ", ".join(plural(counts[name], name, name if name == "info" else None)
@@ -164,6 +168,9 @@ def _md_host(audit, any_enforced):
             out += ["Changed by this run%s:" % counted, ""] + ["- %s" % line for line in lines] + [""]
         else:
             out += ["This run changed nothing on this host%s." % counted, ""]
+        problems = problem_lines(audit.enforced, code=md_code, text=lambda words: md_text(one_line(words)))
+        if problems:
+            out += ["Failed or skipped by this run:", ""] + ["- %s" % line for line in problems] + [""]
     elif any_enforced and not audit.failed:
         out += ["This run did not enforce on this host.", ""]
     for finding in audit.findings:

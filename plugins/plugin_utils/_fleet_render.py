@@ -25,6 +25,7 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words im
     describe_audited,
     host_status,
     plural,
+    problem_lines,
     render_value,
 )
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text import visible
@@ -91,6 +92,8 @@ def summary_text(audits, report_dir=None):
                 out.append("    looked at: %s" % looked_at)
         for line in change_lines(audit.enforced):
             out.append("    changed: %s" % line)
+        for line in problem_lines(audit.enforced):
+            out.append("    %s" % one_line(line))
         for warning in audit.warnings:
             out.append("    warning: %s" % one_line(warning))
         if audit.failed:
@@ -148,6 +151,7 @@ def _suite_out(audit):
     if looked_at:
         lines.append("looked at: %s" % looked_at)
     lines += ["changed: %s" % line for line in change_lines(audit.enforced)]
+    lines += problem_lines(audit.enforced)
     lines += ["warning: %s" % warning for warning in audit.warnings]
     return "\n".join(lines)
 

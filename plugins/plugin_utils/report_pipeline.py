@@ -280,7 +280,10 @@ def gate(value, fail_on, report_dir):
     gated = fleet.gate_hosts(report, fail_on)
     messages = {}
     for host in report["summary"]["failed_hosts"]:
-        messages[host] = visible("The audit of %s did not run: %s" % (host, report["hosts"][host].get("msg")))
+        msg = str(report["hosts"][host].get("msg"))
+        # an enforcing run that failed says so itself (what failed; what changed is in the report)
+        messages[host] = visible(msg if msg.startswith("Enforcing failed") else
+                                 "The audit of %s did not run: %s" % (host, msg))
     for host in gated:
         if host not in messages:
             messages[host] = visible(fleet.gate_message(report, host, fail_on, report_dir))
