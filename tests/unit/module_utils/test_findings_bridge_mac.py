@@ -221,4 +221,4 @@ def test_the_uplink_policy_on_a_bridge_of_veths_says_why_it_cannot_pin():
     host = state(bridge("br0", addr_assign_type=INHERITED, mac="02:00:00:00:00:01"),
                  link("veth1", "veth", master="br0", mac="02:00:00:00:00:01"))
     remediation = bridge_mac_findings(host, "uplink")[0].remediation
-    assert "# policy=uplink: bridge br0 has no port other than container veths" in remediation
+    assert "policy=uplink: bridge br0 has no port other than container veths" in remediation
