@@ -44,7 +44,8 @@ cmp "$tarball" "$out/ee/context/_build/collections/hostnet-dockerhost.tar.gz"
 grep -q 'ansible-galaxy collection install' "$out/ee/context/Containerfile" || {
   echo "publish-check: the Containerfile installs no collection" >&2; exit 1; }
 # The build's galaxy stage and its introspect step, without a container engine.
-ansible-galaxy collection install -p "$out/ee/installed" "$tarball" >"$out/ee/install.log" 2>&1 || {
+ANSIBLE_COLLECTIONS_PATH="$out/ee/installed" ansible-galaxy collection install --force -p "$out/ee/installed" "$tarball" \
+  >"$out/ee/install.log" 2>&1 || {
   cat "$out/ee/install.log"; exit 1; }
 ansible-builder introspect --sanitize "$out/ee/installed" >"$out/ee/introspect.txt" 2>&1 || {
   cat "$out/ee/introspect.txt"; exit 1; }
