@@ -40,12 +40,17 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         host = args["host"] or task_vars.get("inventory_hostname")
-        lean, state = fleet.lean_result(args["result"], args["error"])
-        if args["enforced"] is not None and not lean.get("failed"):
-            enforced = args["enforced"]
-            lean["enforced"] = fleet.enforced_summary(
-                enforced.get("findings_before"), enforced.get("promisc"), enforced.get("bridge_mac"),
-                enforced.get("forwarding"), enforced.get("team_to_bond"))
+        enforced = None
+        if args["enforced"] is not None:
+            given = args["enforced"]
+            enforced = fleet.enforced_summary(
+                given.get("findings_before"), given.get("promisc"), given.get("bridge_mac"),
+                given.get("forwarding"), given.get("team_to_bond"), given.get("errors"))
+        # A fix that failed fails the host; what every fix changed before and after it is kept all the same.
+        error = args["error"] or fleet.enforcement_failure_message(enforced)
+        lean, state = fleet.lean_result(args["result"], error)
+        if enforced is not None:
+            lean["enforced"] = enforced
         path = os.path.join(args["report_dir"], fleet.HOSTS_DIR, fleet.host_file_name(host))
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)

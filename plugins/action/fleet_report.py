@@ -150,7 +150,9 @@ class ActionModule(ActionBase):
         gated = fleet.gate_hosts(report, fail_on)
         messages = {}
         for host in failed:
-            messages[host] = "The audit did not run: %s" % report["hosts"][host].get("msg")
+            msg = str(report["hosts"][host].get("msg"))
+            # an enforcing run that failed says so itself (what failed; what changed is in the report)
+            messages[host] = msg if msg.startswith("Enforcing failed") else "The audit did not run: %s" % msg
         for host in gated:
             if host not in messages:
                 messages[host] = fleet.gate_message(report, host, fail_on, report_dir)

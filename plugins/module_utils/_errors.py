@@ -10,6 +10,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
+
 
 class HostnetError(Exception):
     """An error with a message for a person and details for a machine."""
@@ -21,7 +23,8 @@ class HostnetError(Exception):
 
     def to_fail_kwargs(self):
         kwargs = dict(self.details)
-        kwargs["msg"] = self.msg
+        # Names in the message come from the host; none of their control characters reaches a terminal raw.
+        kwargs["msg"] = visible(self.msg, keep_layout=True)
         return kwargs
 
 
@@ -36,6 +39,11 @@ class MigrationRefused(HostnetError):
 class Unsupported(HostnetError):
     """The owning backend cannot persist this feature here, or a file cannot be edited safely; the message
     says why."""
+
+
+class NameNotWritable(Unsupported):
+    """The backend cannot write this interface name (the kernel accepts it; the file format or the shell line
+    would read it as something else). The enforcing modules skip that one item with this reason and go on."""
 
 
 class ReadError(HostnetError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 
 # IFNAMSIZ is 16 including the terminating NUL.
 IFNAME_MAX_BYTES = 15
@@ -15,44 +16,84 @@ _FORBIDDEN_IFNAME_CHARS = set("/:") | set(" \t\n\r\v\f")
 # The kernel's dev_valid_name() refuses '/', ':' and isspace() per *byte*; its ctype table (lib/ctype.c)
 # counts 0xA0 as space, so a UTF-8 name containing that byte (e.g. "à" = c3 a0) is refused too.
 _FORBIDDEN_IFNAME_BYTES = frozenset(b"/: \t\n\r\v\f\xa0")
-# The kernel accepts these, but a name with them is far likelier an injection attempt or a typo than a real
-# interface, and they would need quoting in udev rules and ifupdown lines the collection writes.
-_SHELL_METACHARACTERS = frozenset(";&|$`<>()'\"\\*?[]{}")
+# The kernel accepts these, and so does the collection: names are data. They matter only where a name is written
+# into a file format or a command line that gives them a meaning; each backend checks the few it cannot write
+# (``name_hazards`` lists them, for the messages) and skips that item with the reason.
+SHELL_METACHARACTERS = frozenset(";&|$`<>()'\"\\*?[]{}#~!")
+# netlink's reader decodes a name that is not UTF-8 with U+FFFD: such a link can be audited but not addressed by
+# name (the collection would name another string).
+UNDECODABLE = "\ufffd"
 
 
 def interface_name_problem(name):
-    """Return why ``name`` cannot be a Linux interface name, or None when it can."""
+    """Why the kernel would refuse ``name`` as an interface name (dev_valid_name()), or None when it accepts it.
+
+    Everything else is a valid name, however odd: ``b;reboot``, ``b$(id)``, ``-x``, a name with an ESC. Such
+    names are audited like any other; where a backend cannot write one, that item is skipped with the reason.
+    """
     if not isinstance(name, str):
         return "is not a string"
     if name in ("", ".", ".."):
         return "is empty, '.' or '..'"
-    if len(name.encode("utf-8")) > IFNAME_MAX_BYTES:
+    if len(name.encode("utf-8", "surrogateescape")) > IFNAME_MAX_BYTES:
         return "is longer than %d bytes" % IFNAME_MAX_BYTES
     bad = sorted(set(name) & _FORBIDDEN_IFNAME_CHARS)
     if bad:
         return "contains %s" % ", ".join(repr(c) for c in bad)
-    meta = sorted(set(name) & _SHELL_METACHARACTERS)
-    if meta:
-        return "contains shell or glob metacharacters %s" % " ".join(meta)
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "contains a control character"
-    if any(b in _FORBIDDEN_IFNAME_BYTES for b in name.encode("utf-8")):
+    if any(b in _FORBIDDEN_IFNAME_BYTES for b in name.encode("utf-8", "surrogateescape")):
         return "contains a byte the kernel treats as whitespace (0xa0 in its UTF-8 form)"
     return None
 
 
-def validate_interface_names(option, names):
-    """Raise InvalidInput naming ``option`` and every bad name; return the names as a list."""
+def name_hazards(name):
+    """What in a kernel-valid ``name`` needs care outside netlink: a list of short phrases (empty: none).
+
+    For messages and for the backends that cannot write such a name (a udev rule, a shell line of ifupdown).
+    """
+    hazards = []
+    meta = sorted(set(name) & SHELL_METACHARACTERS)
+    if meta:
+        hazards.append("shell or glob metacharacters %s" % " ".join(meta))
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        hazards.append("a control character")
+    if name.startswith("-"):
+        hazards.append("a leading '-'")
+    if UNDECODABLE in name:
+        hazards.append("bytes that are not UTF-8")
+    return hazards
+
+
+def unaddressable_name(name):
+    """Why the collection cannot address the interface ``name`` by name at all, or None (see UNDECODABLE)."""
+    if UNDECODABLE in name:
+        return ("its name is not UTF-8 (read as %s), so the collection cannot name it to the kernel; rename it "
+                "or change it by hand" % visible(repr(name)))
+    return None
+
+
+def new_interface_name_problem(name):
+    """Why ``name`` is not fit for an interface the collection creates (a bond replacing a team), or None:
+    the kernel's rules plus none of ``name_hazards``, since the new name goes into files of every backend."""
+    problem = interface_name_problem(name)
+    if problem:
+        return problem
+    hazards = name_hazards(name)
+    return "contains %s" % " and ".join(hazards) if hazards else None
+
+
+def validate_interface_names(option, names, problem_of=interface_name_problem):
+    """Raise InvalidInput naming ``option`` and every bad name; return the names as a list. ``problem_of``:
+    ``new_interface_name_problem`` for names of interfaces the collection creates."""
     names = list(names or [])
     problems = []
     for name in names:
-        problem = interface_name_problem(name)
+        problem = problem_of(name)
         if problem:
-            problems.append("%r %s" % (name, problem))
+            problems.append("%s %s" % (visible(repr(name)), problem))
     if problems:
         raise InvalidInput(
             "%s: invalid interface name(s): %s. A Linux interface name is 1-%d bytes with no '/', ':' or "
-            "whitespace and is not '.' or '..'; the collection also refuses shell and glob metacharacters."
+            "whitespace and is not '.' or '..'."
             % (option, "; ".join(problems), IFNAME_MAX_BYTES),
             option=option,
         )
@@ -90,6 +131,8 @@ def mac_problem(value):
     """Why ``value`` cannot be a bridge's MAC address (unicast, six octets, not all-zero), or None."""
     if not isinstance(value, str):
         return "is not a string"
+    if not value.strip():
+        return "is empty (leave mac out to let policy choose)"
     octets = value.strip().replace("-", ":").split(":")
     if len(octets) != 6 or not all(len(o) == 2 and all(c in "0123456789abcdefABCDEF" for c in o) for o in octets):
         return "is not six hexadecimal octets like 02:42:ac:11:00:02"
@@ -106,7 +149,7 @@ def validate_mac(option, value):
     problem = mac_problem(value)
     if problem:
         raise InvalidInput(
-            "%s: %r %s. A bridge MAC must be six octets (aa:bb:cc:dd:ee:ff), unicast (first octet even) and not "
+            "%s: %s %s. A bridge MAC must be six octets (aa:bb:cc:dd:ee:ff), unicast (first octet even) and not "
             "all-zero; a locally administered one has the second-lowest bit of the first octet set (02:..)."
-            % (option, value, problem), option=option)
+            % (option, visible(repr(value)), problem), option=option)
     return value.strip().replace("-", ":").lower()

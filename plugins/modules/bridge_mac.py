@@ -25,6 +25,11 @@ description:
     administered unicast MAC derived from C(/etc/machine-id) and the bridge name: the first six bytes of
     SHA-256 over C(hostnet.dockerhost bridge_mac\\n<machine-id>\\n<bridge>), first octet C((b & 0xfc) | 0x02)."
   - Warns when the MAC really changes, because neighbours may hold the old one.
+  - "Interface names are data: any bridge name the kernel accepts (C(b;reboot), C(-x), one with an ESC) is
+    changed over netlink, never through a shell. When the backend that would persist the MAC cannot write the
+    name (a udev rule cannot hold C($), C(*), quotes or a control character), the bridge is left entirely
+    unchanged - neither its MAC nor a file - and the result says C(skipped) with the reason in RV(skip_reason);
+    in a loop over bridges, the other bridges are still pinned."
 author:
   - hostnet.dockerhost maintainers (@hostnet)
 options:
@@ -35,7 +40,17 @@ options:
   mac:
     description:
       - The MAC to pin. Six octets, unicast (first octet even), not all-zero. Overrides O(policy).
+      - An empty string is an error (leave the option out to let O(policy) choose).
+      - A MAC that another station on the bridge's L2 already uses - one of its ports (the uplink, a container
+        veth), another interface of the host, a station in the bridge's forwarding database or an IPv4/IPv6
+        neighbour on it - is refused unless O(force=true). Pinning the MAC the bridge has now is never refused.
     type: str
+  force:
+    description:
+      - Pin an explicit O(mac) even when another station on the bridge's L2 already uses it.
+    type: bool
+    default: false
+    version_added: "0.5.0"
   policy:
     description:
       - How to choose the MAC when O(mac) is not given. V(auto) keeps a stable current MAC, else takes the
@@ -119,6 +134,16 @@ persistence:
   returned: always
   type: list
   elements: dict
+skipped:
+  description: True when the bridge was left entirely unchanged because its name cannot be written by the backend
+    that would persist the MAC (or cannot be addressed at all); RV(skip_reason) says why.
+  returned: when skipped
+  type: bool
+skip_reason:
+  description: Why the bridge was skipped.
+  returned: when skipped
+  type: str
+  sample: "b$(id) left unchanged: cannot persist mac of 'b$(id)' with a udev rule: the name contains '$', ..."
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -135,6 +160,7 @@ ARGUMENT_SPEC = argument_spec(
     state_option(), persist_option(), backup_option(),
     bridge=dict(type="str", required=True),
     mac=dict(type="str"),
+    force=dict(type="bool", default=False),
     policy=dict(type="str", choices=list(POLICIES), default="auto"),
 )
 

@@ -44,7 +44,12 @@ options:
   enforced:
     description:
       - The registered results of an enforcing run (C(findings_before), C(promisc), C(bridge_mac), C(forwarding),
-        C(team_to_bond)); what really changed is kept as C(enforced).
+        C(team_to_bond)) and C(errors), the fixes that failed as the playbook's rescue recorded them
+        (C(fix), C(task), C(msg)); what really changed is kept as C(enforced), with C(errors) (one entry per
+        failed fix, and per failed bridge of the C(bridge_mac) loop) and C(skipped) (items a fix left unchanged
+        on purpose, with the reason).
+      - When a fix failed, the host is reported failed with every failed fix in its message, and C(enforced)
+        still says what each fix changed.
     type: dict
   host:
     description: The host's name; the inventory name by default.
@@ -79,8 +84,8 @@ audit_error:
   returned: always
   type: str
 enforced:
-  description: What an enforcing run changed (see docs/fleet-and-reports.md).
-  returned: when O(enforced) is given and the host did not fail
+  description: What an enforcing run changed, and which fixes failed or skipped items (see docs/fleet-and-reports.md).
+  returned: when O(enforced) is given
   type: dict
 path:
   description: The file written.

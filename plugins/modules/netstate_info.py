@@ -244,6 +244,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 
 ARGUMENT_SPEC = dict(
     checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
@@ -262,7 +263,7 @@ def main():
     except HostnetError as exc:
         module.fail_json(**exc.to_fail_kwargs())
     for warning in result["audit_warnings"]:
-        module.warn(warning)
+        module.warn(visible(warning, keep_layout=True))  # names and paths from the host: no raw control characters
     module.exit_json(**result)
 
 

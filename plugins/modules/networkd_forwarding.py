@@ -191,7 +191,10 @@ interfaces:
       description: Whether its files were written after the reload (management link), to apply at the next one.
       type: bool
     skipped:
-      description: Why it was left unchanged (a conflict not fixed), else null.
+      description:
+        - "Why it was left unchanged (a conflict not fixed; a link networkd does not manage whose name a sysctl.d
+          line cannot hold - an equals sign, a glob character, a backslash, a hash or semicolon, a leading dash or
+          a control character - neither its runtime value nor a line is written), else null."
       type: str
     notes:
       description: What is worth knowing about it.

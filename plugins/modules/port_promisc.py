@@ -41,6 +41,11 @@ description:
     containers, and NETW-3015 cannot look them up (it reads names from C(ip -o link), where a veth is
     C(vethA@vethB)). The block is recomputed on every run; the rest of the file is kept byte for byte."
   - Reads the host again after a change and fails when the kernel does not show the flag.
+  - "Interface names are data: any name the kernel accepts (C(b;reboot), C(-x), one with an ESC) is acted on
+    over netlink, never through a shell. When the backend that would persist a port cannot write its name (a udev
+    rule cannot hold C($), C(*) or a control character; an ifupdown C(post-up) line runs through C(/bin/sh)),
+    that port is left entirely unchanged - neither its flag nor a file - and listed in RV(skipped_interfaces)
+    with the reason, with a warning; the other ports are still acted on."
 author:
   - hostnet.dockerhost maintainers (@hostnet)
 options:
@@ -169,6 +174,15 @@ lynis_if_promisc:
   elements: str
   sample: ["if_promisc:agg0:bond, port of bridge br0 (hostnet.dockerhost):",
            "if_promisc:lan0:port of bond agg0 (hostnet.dockerhost):"]
+skipped_interfaces:
+  description:
+    - The interfaces left entirely unchanged, each with the C(reason) (its name cannot be written by the backend
+      that would persist it, or cannot be addressed at all).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{interface: "b$(id)", reason: "cannot persist promisc of 'b$(id)' with a udev rule: ..."}]
+  version_added: "0.5.0"
 lynis_profiles:
   description:
     - Per lynis profile planned, its C(path), C(action) (V(create), V(update), V(remove) or V(none)), C(reason)

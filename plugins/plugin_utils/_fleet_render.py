@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_CHECK, AUDIT_FAILED_ID
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
@@ -25,6 +26,7 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words im
     host_status,
     key_words,
     plural,
+    problem_lines,
     render_value,
     value_words,
 )
@@ -92,6 +94,8 @@ def summary_text(audits, report_dir=None):
                 out.append("    looked at: %s" % looked_at)
         for line in change_lines(audit.enforced):
             out.append("    changed: %s" % line)
+        for line in problem_lines(audit.enforced):
+            out.append("    %s" % _one_line(line))
         for warning in audit.warnings:
             out.append("    warning: %s" % _one_line(warning))
         if audit.failed:
@@ -106,7 +110,7 @@ def summary_text(audits, report_dir=None):
             out.append(line)
     if report_dir:
         out.append("report: %s/report.md (also report.json, junit.xml)" % str(report_dir).rstrip("/"))
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n", whole_document=True)  # names from hosts: no raw control characters
 
 
 # ----------------------------------------------------------------------------------------------- JUnit
@@ -148,6 +152,7 @@ def _suite_out(audit):
     if looked_at:
         lines.append("looked at: %s" % looked_at)
     lines += ["changed: %s" % line for line in change_lines(audit.enforced)]
+    lines += problem_lines(audit.enforced)
     lines += ["warning: %s" % warning for warning in audit.warnings]
     return "\n".join(lines)
 
@@ -287,7 +292,10 @@ def _md_finding(audit, finding):
 def _md_host(audit, any_enforced):
     out = ["## %s" % md_text(audit.host), ""]
     counts = audit.counts()
-    if audit.failed:
+    if audit.failed and audit.enforced is not None and audit.enforced.get("errors"):
+        out += ["**Enforcing failed** on this host (what failed and what was changed is below), so it counts as "
+                "NOT compliant.", ""]
+    elif audit.failed:
         out += ["**The audit could not run**, so this host counts as NOT compliant.", ""]
     else:
         found = ", ".join(plural(counts[name], name, name if name == "info" else None)
@@ -312,6 +320,9 @@ def _md_host(audit, any_enforced):
             out += ["Changed by this run%s:" % counted, ""] + ["- %s" % line for line in lines] + [""]
         else:
             out += ["This run changed nothing on this host%s." % counted, ""]
+        problems = problem_lines(audit.enforced, code=md_code, text=lambda words: md_text(_one_line(words)))
+        if problems:
+            out += ["Failed or skipped by this run:", ""] + ["- %s" % line for line in problems] + [""]
     elif any_enforced and not audit.failed:
         out += ["This run did not enforce on this host.", ""]
     for finding in audit.findings:
@@ -347,4 +358,4 @@ def markdown(audits):
     out.append("")
     for audit in audits:
         out += _md_host(audit, any_enforced)
-    return "\n".join(out).rstrip("\n") + "\n"
+    return visible("\n".join(out).rstrip("\n") + "\n", whole_document=True)  # no raw control characters

@@ -19,6 +19,8 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input im
 
 # The kinds of change an enforcing run reports under ``enforced``, in report order.
 ENFORCED_KINDS = ("bridge_mac", "promisc", "forwarding", "team_to_bond")
+# Keys of ``enforced`` that are not changes: the count before, the fixes that failed, the items left unchanged.
+NOT_CHANGES = ("findings_before", "errors", "skipped")
 
 
 def read_audited(raw, where):
@@ -124,7 +126,14 @@ def read_enforced(raw, where):
     if not isinstance(raw, Mapping):
         raise FleetInputError("%s: expected a dict (what the enforcing run changed), got %s" % (where, type_name(raw)))
     enforced = {"findings_before": count_or_none(plain(raw.get("findings_before")))}
-    kinds = list(ENFORCED_KINDS) + sorted(str(key) for key in raw if key not in ENFORCED_KINDS and key != "findings_before")
+    for key, text in (("errors", "msg"), ("skipped", "reason")):
+        entries = raw.get(key) or []
+        if not isinstance(entries, (list, tuple)):
+            raise FleetInputError("%s.%s: expected a list, got %s" % (where, key, type_name(entries)))
+        enforced[key] = [{"fix": str(plain(entry.get("fix")) or "enforcement"), "interface": plain(entry.get("interface")),
+                          text: str(plain(entry.get(text)) or "")}
+                         for entry in entries if isinstance(entry, Mapping)]
+    kinds = list(ENFORCED_KINDS) + sorted(str(key) for key in raw if key not in ENFORCED_KINDS and key not in NOT_CHANGES)
     for kind in kinds:
         entries = raw.get(kind)
         if entries is None:
@@ -139,7 +148,7 @@ def read_enforced(raw, where):
 def change_count(enforced):
     if not enforced:
         return 0
-    return sum(len(value) for key, value in enforced.items() if key != "findings_before" and isinstance(value, list))
+    return sum(len(value) for key, value in enforced.items() if key not in NOT_CHANGES and isinstance(value, list))
 
 
 def nothing_to_audit(audited):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_result_parts import ENFORCED_KINDS
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_result_parts import ENFORCED_KINDS, NOT_CHANGES
 
 # include/uapi/linux/netdevice.h NET_ADDR_*; a bridge is created with a random address (NET_ADDR_RANDOM) and,
 # until user space sets one (NET_ADDR_SET), br_stp_recalculate_bridge_id() gives it the lowest port MAC
@@ -152,10 +152,23 @@ def change_lines(enforced, code=str):
     if not enforced:
         return []
     lines = []
-    kinds = list(ENFORCED_KINDS) + [key for key in enforced if key not in ENFORCED_KINDS and key != "findings_before"]
+    kinds = list(ENFORCED_KINDS) + [key for key in enforced if key not in ENFORCED_KINDS and key not in NOT_CHANGES]
     for kind in kinds:
         for entry in enforced.get(kind) or []:
             lines.append(_change_line(kind, entry, code))
+    return lines
+
+
+def problem_lines(enforced, code=str, text=str):
+    """The fixes (or items) of an enforcing run that failed, then the items it skipped, one line each:
+    ``failed: bridge_mac on `b0`: ...``, ``skipped: promisc on `b$(id)`: ...``."""
+    if not enforced:
+        return []
+    lines = []
+    for key, label, key_text in (("errors", "failed", "msg"), ("skipped", "skipped", "reason")):
+        for entry in enforced.get(key) or []:
+            where = " on %s" % code(entry["interface"]) if entry.get("interface") else ""
+            lines.append("%s: %s%s: %s" % (label, entry.get("fix") or "enforcement", where, text(entry.get(key_text) or "")))
     return lines
 
 
@@ -173,7 +186,7 @@ def changes_in_short(enforced):
         if enforced.get(kind):
             parts.append(words(len(enforced[kind])))
     for kind in enforced:
-        if kind not in ENFORCED_KINDS and kind != "findings_before" and enforced[kind]:
+        if kind not in ENFORCED_KINDS and kind not in NOT_CHANGES and enforced[kind]:
             parts.append("%d %s" % (len(enforced[kind]), kind.replace("_", " ")))
     return ", ".join(parts)
 

@@ -164,11 +164,14 @@ def lean_result(result, error=None):
     return lean, (plain(state) if isinstance(state, Mapping) else None)
 
 
-def enforced_summary(findings_before, promisc=None, bridge_mac=None, forwarding=None, team_to_bond=None):
+def enforced_summary(findings_before, promisc=None, bridge_mac=None, forwarding=None, team_to_bond=None,
+                     errors=None):
     """What an enforcing run really changed on one host, from the registered results of the fixes.
 
     Only entries that changed: ports whose promisc flag was off, bridges whose pinning changed something,
-    interfaces whose forwarding was off, and the team->bond role's migrations as it reports them.
+    interfaces whose forwarding was off, and the team->bond role's migrations as it reports them. Besides
+    the changes, ``errors`` (a fix or one item of it failed: [{fix, interface, msg}]) and ``skipped`` (an
+    item left unchanged on purpose, e.g. a name its backend cannot write: [{fix, interface, reason}]).
     """
 
     def entries(value, key):
@@ -203,7 +206,60 @@ def enforced_summary(findings_before, promisc=None, bridge_mac=None, forwarding=
             if item.get("forwarding_before") is not True and not item.get("skipped")
         ],
         "team_to_bond": list(migrations or []),
+        "errors": enforcement_errors(errors, bridge_mac),
+        "skipped": enforcement_skips(promisc, bridge_mac, forwarding),
     })
+
+
+def _mapping_items(value, key):
+    if isinstance(value, Mapping):
+        value = value.get(key)
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def enforcement_errors(errors, bridge_mac=None):
+    """[{fix, interface, msg}]: the fixes that failed (the playbook's rescue records them), one entry per failed
+    bridge of the bridge_mac loop in place of its "One or more items failed"."""
+    failed_bridges = [
+        {"fix": "bridge_mac", "interface": item.get("bridge") or item.get("item"),
+         "msg": str(item.get("msg") or "failed without a message")}
+        for item in _mapping_items(bridge_mac, "results") if item.get("failed")]
+    found = []
+    for error in errors or []:
+        if not isinstance(error, Mapping):
+            error = {"fix": "enforcement", "msg": str(error)}
+        if error.get("fix") == "bridge_mac" and failed_bridges:
+            continue
+        msg = str(error.get("msg") or "failed without a message")
+        if error.get("task"):
+            msg = "'%s' failed: %s" % (error["task"], msg)
+        found.append({"fix": str(error.get("fix") or "enforcement"), "interface": error.get("interface"), "msg": msg})
+    return failed_bridges + found
+
+
+def enforcement_skips(promisc=None, bridge_mac=None, forwarding=None):
+    """[{fix, interface, reason}]: items a fix left unchanged on purpose, with the module's reason."""
+    skipped = [{"fix": "promisc", "interface": item.get("interface"), "reason": str(item.get("reason") or "")}
+               for item in _mapping_items(promisc, "skipped_interfaces")]
+    skipped += [{"fix": "bridge_mac", "interface": item.get("bridge") or item.get("item"),
+                 "reason": str(item.get("skip_reason") or item.get("msg") or "")}
+                for item in _mapping_items(bridge_mac, "results")
+                if item.get("skipped") and item.get("source") == "skipped"]  # the module's own skip, not a when
+    skipped += [{"fix": "forwarding", "interface": item.get("name"), "reason": str(item["skipped"])}
+                for item in _mapping_items(forwarding, "interfaces") if isinstance(item.get("skipped"), str)]
+    return skipped
+
+
+def enforcement_failure_message(enforced):
+    """The host's error when a fix failed: every failed fix and item in one line; None when none did."""
+    errors = (enforced or {}).get("errors") or []
+    if not errors:
+        return None
+    return "Enforcing failed: %s" % "; ".join(
+        "%s%s: %s" % (error["fix"], " on %s" % error["interface"] if error.get("interface") else "", error["msg"])
+        for error in errors)
 
 
 def host_file_name(host):

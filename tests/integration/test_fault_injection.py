@@ -184,7 +184,8 @@ def test_bridge_mac_verify_that_does_not_see_the_change_undoes_rule_and_mac(netn
                                  "60"], stdout=subprocess.PIPE, text=True)
     try:
         assert reverter.stdout.readline().strip() == "ready"
-        result = netns.module("bridge_mac", wrap=wrap, bridge="brpin", mac=UPLINK_MAC)
+        # force: the uplink's MAC, given explicitly, is refused as already in use on the L2 otherwise
+        result = netns.module("bridge_mac", wrap=wrap, bridge="brpin", mac=UPLINK_MAC, force=True)
     finally:
         reverter.kill()
         reverter.wait()

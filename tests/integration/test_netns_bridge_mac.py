@@ -78,7 +78,9 @@ def test_bad_macs_and_names_fail_clearly_and_change_nothing(netns, tmp_path):
         (dict(bridge="brpin", mac="not-a-mac"), "six hexadecimal octets"),
         (dict(bridge="vc1"), "vc1 is a veth, not a bridge"),
         (dict(bridge="brnothere"), "no such interface"),
-        (dict(bridge="br0;reboot"), "metacharacters"),
+        (dict(bridge="br0/reboot"), "contains '/'"),
+        (dict(bridge="br0;reboot"), "no such interface on this host: 'br0;reboot'"),  # a valid name, looked up
+        (dict(bridge="brpin", mac=""), "mac: '' is empty (leave mac out to let policy choose)"),
         (dict(bridge="a-very-long-bridge-name"), "longer than 15 bytes"),
     ]
     for options, expected in cases:

@@ -170,6 +170,8 @@ def test_an_enforcing_run_reports_what_it_changed_in_the_enforced_schema(netns, 
                         "mac_changed": mac != "02:00:00:00:40:01", "backend": None}],
         "forwarding": [],
         "team_to_bond": [],
+        "errors": [],
+        "skipped": [],
     }
     assert netns.read("/sys/class/net/brpb/addr_assign_type") == "3"  # pinned in the kernel
     assert report["findings"] == [] and report["hosts"]["localhost"]["status"] == "compliant"
@@ -177,7 +179,8 @@ def test_an_enforcing_run_reports_what_it_changed_in_the_enforced_schema(netns, 
     second = playbook(netns.name, tmp_path / "r2", *args, check=False, wrap=wrap)
     assert second.returncode == 0, second.stdout
     again = json.loads((tmp_path / "r2" / "report.json").read_text())["hosts"]["localhost"]["enforced"]
-    assert again == {"findings_before": 0, "promisc": [], "bridge_mac": [], "forwarding": [], "team_to_bond": []}
+    assert again == {"findings_before": 0, "promisc": [], "bridge_mac": [], "forwarding": [], "team_to_bond": [],
+                     "errors": [], "skipped": []}
 
 
 def test_a_limit_that_leaves_the_controller_out_still_checks_and_reports(netns, tmp_path):

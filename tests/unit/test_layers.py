@@ -6,7 +6,7 @@ ast (imports inside functions and try blocks too), must go to the same layer or 
 
     modules, action -> filter -> plugin_utils -> _enforce (the module edge: run_module)
       -> _apply -> _backends / _plan -> _audit -> _read / _syntax
-      -> _constants, _errors, _command, _validate, _options (the shared bottom)
+      -> _constants, _errors, _command, _validate, _options, _text (the shared bottom)
 
 Layers on one line joined by "/" or "," are peers and may import each other. A value two layers share lives
 in the lower one: when this test fails, move the thing down. KNOWN below holds only what a change already
@@ -36,7 +36,7 @@ LAYERS = (
     (30, ("module_utils/_audit",)),
     (20, ("module_utils/_read", "module_utils/_syntax")),
     (10, ("module_utils/_constants", "module_utils/_errors", "module_utils/_command", "module_utils/_validate",
-          "module_utils/_options", "module_utils/_target_python")),
+          "module_utils/_options", "module_utils/_text", "module_utils/_target_python")),
 )
 RANK = {name: rank for rank, names in LAYERS for name in names}
 ORDER = " -> ".join(" / ".join(names) for _rank, names in LAYERS)

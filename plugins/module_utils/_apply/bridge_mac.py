@@ -15,9 +15,12 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choi
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import host_backends
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import the_bridge
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, NameNotWritable
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.bridge_mac import mac_conflicts, the_bridge
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import dump_neighbours
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import unaddressable_name, validate_mac
 
 
 def verify_mac(name, mac, reader=read_host_state):
@@ -41,21 +44,48 @@ def plan_bridge_mac_transaction(bridge, mac, present, plans, run, backup=False, 
                        hint=HINT, settle=SETTLE)
 
 
+def refuse_mac_in_use(state, bridge, mac, neighbours=dump_neighbours):
+    """InvalidInput when another station on the bridge's L2 already uses ``mac`` (see mac_conflicts)."""
+    users = mac_conflicts(state, bridge, mac, neighbours())
+    if users:
+        raise InvalidInput(
+            "mac: %s is already used on the L2 of bridge %s by %s; two stations with one MAC make the switch and "
+            "the bridge send each other's frames to the wrong one. Choose another MAC, use policy=uplink to take "
+            "the uplink's MAC on purpose, or give force=true to pin it anyway. Nothing was changed."
+            % (mac, bridge.name, "; ".join(users)), option="mac", users=users)
+
+
+def skipped_result(bridge, reason):
+    """The result for a bridge left entirely unchanged because its name cannot be addressed or written."""
+    return {"changed": False, "skipped": True, "skip_reason": visible(reason), "msg": visible(reason),
+            "bridge": bridge.name, "mac_before": bridge.mac, "mac": bridge.mac, "source": "skipped",
+            "mac_changed": False, "backend": None, "owner": None, "persistence": []}
+
+
 def enforce_bridge_mac(module):
     params = module.params
     run = module_runner(module)
     state = read_host_state(read_teams=False)
     bridge = the_bridge(state, params["bridge"])
     present = params["state"] == "present"
-    if params["mac"]:
-        validate_mac("mac", params["mac"])
+    if params["mac"] is not None:
+        validate_mac("mac", params["mac"])  # '' is an error, not "choose by policy"
     if present:
         mac, source = choose_bridge_mac(state, bridge, params["mac"], params["policy"], state.machine_id)
+        if source == "explicit" and not params["force"]:
+            refuse_mac_in_use(state, bridge, mac)
     else:
         mac, source = bridge.mac, "unpinned"
+    reason = unaddressable_name(bridge.name)
+    if reason:
+        return skipped_result(bridge, "%s left unchanged: %s" % (visible(bridge.name), reason))
     owners, fallback = host_backends(state, run)
-    persistence = plan_with_owner(bridge.name, "mac", mac if present else None, owners, fallback) \
-        if params["persist"] else None
+    try:
+        persistence = plan_with_owner(bridge.name, "mac", mac if present else None, owners, fallback) \
+            if params["persist"] else None
+    except NameNotWritable as exc:
+        # never half-done: a MAC that could not be persisted is not set either
+        return skipped_result(bridge, "%s left unchanged: %s" % (visible(bridge.name), exc.msg))
     plans = [persistence] if persistence else []
     before = "%s address %s (%s)\n" % (bridge.name, bridge.mac, "set" if bridge.mac_is_set else "inherited/random")
     after = "%s address %s (%s)\n" % (bridge.name, mac, "set" if present else

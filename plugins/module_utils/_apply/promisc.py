@@ -86,10 +86,14 @@ def enforce_port_promisc(module):
         "ports": [p.to_dict() for p in plan.ports],
         "persistence": [p.to_dict() for p in plan.persistence],
         "lynis_profiles": [dict(edit.to_dict(), lines=whitelist if enabled else []) for edit in plan.profiles],
+        # not "skipped": Ansible reads a true "skipped" in a result as "the task was skipped"
+        "skipped_interfaces": list(plan.skipped),
     }
     finish(module, txn, result, diff)
     for warning in plan.notes:
         module.warn(warning)
+    for item in plan.skipped:
+        module.warn("%s skipped, left unchanged: %s" % (item["interface"], item["reason"]))
     for persistence in plan.persistence:
         if persistence.changed:
             for note in persistence.notes:

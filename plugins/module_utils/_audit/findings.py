@@ -38,6 +38,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
     parse_boolean,
     translate_forwarding_setting,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import shell_quote, visible
 
 ZERO_MAC = "00:00:00:00:00:00"
 
@@ -52,6 +53,12 @@ class Finding:
     expected: Any
     remediation: str
     why: str
+
+    def __post_init__(self):
+        # Names and paths come from the host: a command quotes them (shell_quote), and no control character
+        # reaches the text raw (a report is read on a terminal).
+        self.remediation = visible(self.remediation)
+        self.why = visible(self.why)
 
     def to_dict(self):
         return asdict(self)
@@ -82,7 +89,8 @@ def lag_port_promisc_findings(state, strict=False):
                 "bond_mode": lag.bond.mode if lag.bond else None,
                 "bridge": bridge.name,
             }
-            remediation = "ip link set dev %s promisc on  # persist with hostnet.dockerhost.port_promisc" % port.name
+            remediation = ("ip link set dev %s promisc on  # persist with hostnet.dockerhost.port_promisc"
+                           % shell_quote(port.name))
             if active_only and port.name != lag.bond.active_slave:
                 findings.append(Finding(
                     "lag_port_not_promisc", "promisc", "error" if strict else "info", port.name,
@@ -152,12 +160,13 @@ def _pin_command(state, bridge):
     try:
         mac, source = choose_bridge_mac(state, bridge, machine_id=state.machine_id)
     except InvalidInput:
-        return ("ip link set dev %s address <a unicast, locally administered MAC such as 02:xx:xx:xx:xx:xx>  "
-                "# no MAC to keep and no /etc/machine-id to derive one; persist with hostnet.dockerhost.bridge_mac "
-                "mac=..." % bridge.name)
+        return ("ip link set dev %s address 02:xx:xx:xx:xx:xx  # put a unicast, locally administered MAC there: "
+                "no MAC to keep and no /etc/machine-id to derive one; persist with hostnet.dockerhost.bridge_mac "
+                "mac=..." % shell_quote(bridge.name))
     how = {"kept": "keeps the current MAC", "uplink": "takes the uplink's MAC",
            "derived": "a MAC derived from /etc/machine-id"}[source]
-    return "ip link set dev %s address %s  # %s; persist with hostnet.dockerhost.bridge_mac" % (bridge.name, mac, how)
+    return "ip link set dev %s address %s  # %s; persist with hostnet.dockerhost.bridge_mac" % (
+        shell_quote(bridge.name), mac, how)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -192,7 +201,8 @@ def forwarding_findings(state):
             findings.append(Finding(
                 "interface_forwarding_off", "forwarding", "error", name,
                 {sysctl: 0, "family": "ipv4"}, {sysctl: 1},
-                "sysctl -w %s=1  # persist with hostnet.dockerhost.networkd_forwarding or your backend" % sysctl,
+                "sysctl -w %s  # persist with hostnet.dockerhost.networkd_forwarding or your backend"
+                % shell_quote(sysctl + "=1"),
                 "The host forwards IPv4 but %s does not, so routed container traffic entering through %s is "
                 "dropped (systemd-networkd resets this per link when its .network lacks the forwarding key)."
                 % (name, name)))
@@ -303,7 +313,7 @@ def capture_findings(state):
         findings.append(Finding(
             "capture_any_duplicates", "capture", "info", lag.name,
             {"layers": stack}, {"capture_interface": lag.name},
-            "tcpdump -i %s ...  # one copy of each frame; -i <port> for one physical link" % lag.name,
+            "tcpdump -i %s ...  # one copy of each frame; -i <port> for one physical link" % shell_quote(lag.name),
             "'tcpdump -i any' sees each frame once on the port (%s) and again on every layer above it (%s), "
             "which Wireshark shows as duplicates, retransmissions and out-of-order segments - not a fault."
             % ("/".join(lag.ports), " -> ".join(stack[len(lag.ports):]))))
@@ -317,11 +327,13 @@ def capture_findings(state):
 def file_problem_findings(state):
     findings = []
     for problem in state.file_problems:
+        if problem.audited:
+            continue  # read and audited all the same: an audit warning (audit_warnings), not a finding
         check = "networkd" if "systemd" in problem.path else "forwarding"
         findings.append(Finding(
             "host_file_unreadable", check, "warning", None,
             {"file": problem.path, "error": problem.error}, {"file": "readable"},
-            "Check the file: ls -l %s; fix its syntax or permissions" % problem.path,
+            "Check the file: ls -l -- %s; fix its syntax or permissions" % shell_quote(problem.path),
             "The audit could not read this file, so the %s check may miss faults it would reveal." % check))
     return findings
 

@@ -22,6 +22,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.scope import audited
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
     validate_choices,
     validate_interface_names,
@@ -73,9 +74,10 @@ def audit_host(params):
         validate_known_interfaces("exclude", exclude, state.links)
     else:
         for option, names in sorted(unknown.items()):
-            warnings.append("%s names %s, which this host does not have; %s" % (
+            warnings.append(visible("%s names %s, which this host does not have; %s" % (
                 option, ", ".join(names),
-                "no finding about it can be reported" if option == "include" else "nothing was silenced for it"))
+                "no finding about it can be reported" if option == "include" else "nothing was silenced for it")))
+    warnings += [visible("%s %s" % (problem.path, problem.error)) for problem in state.file_problems if problem.audited]
     findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude)
     result = dict(
         changed=False,

@@ -47,9 +47,10 @@ import shutil
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_FALLBACK, FILE_PREFIX
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import NameNotWritable, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_mac
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import has_control, visible
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import UNDECODABLE, validate_mac
 
 RULES_DIR = "/etc/udev/rules.d"
 RULE_PREFIX = FILE_PREFIX
@@ -77,6 +78,10 @@ def rule_path(ifname, feature, rules_dir=RULES_DIR):
 
 def udev_name_problem(ifname):
     """Why ``ifname`` cannot be written into a udev rule literally, or None."""
+    if has_control(ifname):
+        return "contains a control character, which the collection does not write into a rule file"
+    if UNDECODABLE in ifname:
+        return "is not UTF-8, so the collection cannot write it into a rule file"
     bad = sorted(set(ifname) & UDEV_UNSAFE)
     if bad:
         return ("contains %s, which udev reads as a pattern, substitution or quote in a rule"
@@ -136,8 +141,9 @@ class FallbackBackend(Backend):
             edit = plan_removal(path, reason="%s of %s no longer kept" % (feature, ifname))
         else:
             if problem:
-                raise Unsupported("cannot persist %s of %r with a udev rule: the name %s; use persist=false "
-                                  "for a runtime-only change" % (feature, ifname, problem), interface=ifname)
+                raise NameNotWritable("cannot persist %s of %s with a udev rule: the name %s; use persist=false "
+                                      "for a runtime-only change" % (feature, visible(repr(ifname)), problem),
+                                      interface=ifname)
             purpose = "promisc-named" if feature == "promisc" and not is_lag_port(self.host, ifname) else None
             text = render_rule(ifname, feature, self._ip(ifname, feature), mac=value if feature == "mac" else None,
                                purpose=purpose)

@@ -80,7 +80,7 @@ from typing import List
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, Persistence, is_lag_port
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_IFUPDOWN
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, NameNotWritable, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     PROMISC_COMMENT,
@@ -297,8 +297,8 @@ class IfupdownBackend(Backend):
     def plan_promisc(self, ifname, enabled):
         unsafe = sorted(set(ifname) & _SHELL_UNSAFE)
         if enabled and unsafe:
-            raise Unsupported("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
-                              "post-up lines through the shell" % (ifname, " ".join(unsafe)))
+            raise NameNotWritable("the name %r has characters /bin/sh would interpret (%s); ifupdown runs its "
+                                  "post-up lines through the shell" % (ifname, " ".join(unsafe)))
         config = self.load()
         stanzas = self._stanzas(config, ifname, enabled, bond_port=True)
         new_texts, notes = {}, []

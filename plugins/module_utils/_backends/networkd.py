@@ -39,6 +39,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
     effective_entries,
     network_file_matches_name,
 )
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 
 ETC_NETWORK = "/etc/systemd/network"
 
@@ -48,7 +49,7 @@ def dropin_path(unit_path, what, etc_dir=ETC_NETWORK):
 
 
 def render_dropin(module_name, why, section, settings):
-    lines = ["# Managed by hostnet.dockerhost.%s: %s" % (module_name, why),
+    lines = ["# Managed by hostnet.dockerhost.%s: %s" % (module_name, visible(why)),
              "# To undo: delete this file and run 'networkctl reload'.",
              "[%s]" % section]
     lines += ["%s=%s" % (key, value) for key, value in settings]

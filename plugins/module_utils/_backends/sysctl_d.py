@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_SYSCTL_D, SYSCTL_FILE
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import NameNotWritable
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import (
     render_sysctl_file,
@@ -36,7 +36,7 @@ class SysctlDBackend(Backend):
         """The (sysctl, value) lines that turn forwarding on for ``ifname`` in each of ``families``."""
         problem = sysctl_d_problem(ifname)
         if problem:
-            raise Unsupported(problem)
+            raise NameNotWritable(problem, interface=ifname)
         return [(sysctl_name(family, ifname), "1") for family in families]
 
     def plan_file(self, settings):

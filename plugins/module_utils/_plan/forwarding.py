@@ -39,7 +39,7 @@ import os
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import container_traffic_interfaces
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SysctlDBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, NameNotWritable, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit, read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     EDITABLE_PREFIX,
@@ -69,6 +69,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.network
     translate_forwarding_setting,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.sysctl_d import sysctl_name
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_known_interfaces
 
 
@@ -132,9 +133,12 @@ def plan_forwarding(state, desired, backend, paths=None, read_text=read_text_or_
         else:
             try:
                 lines = sysctl_d.plan_forwarding(name, families)
-            except Unsupported as exc:
-                raise InvalidInput("interfaces: %s is not managed by systemd-networkd and %s; rename it or leave "
-                                   "it out. Nothing was changed." % (name, exc.msg), interface=name)
+            except NameNotWritable as exc:
+                # never half-done: neither the file nor the runtime value for this link; the others go on
+                target.skipped = "not managed by systemd-networkd and %s; rename it or set its forwarding by hand" \
+                    % exc.msg
+                plan.warnings.append(visible("%s: left unchanged: %s" % (name, target.skipped)))
+                continue
             sysctl_settings.extend(lines)
             target.settings = ["%s = %s" % kv for kv in lines]
             target.dropin = paths.sysctl_file

@@ -16,12 +16,15 @@ from typing import List
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import plan_with_owner
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.registry import backend_named
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, NameNotWritable
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
     BOND_MODES_PROMISC_ACTIVE_ONLY,
     LAG_KINDS,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_known_interfaces
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
+    unaddressable_name,
+    validate_known_interfaces,
+)
 
 
 LEDGER = "port_promisc"
@@ -99,6 +102,9 @@ class PromiscPlan:
     ledger_after: dict = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
     profiles: list = field(default_factory=list)  # FileEdits of lynis profiles (_plan/lynis.py)
+    # [{"interface", "reason"}]: ports left entirely unchanged (runtime and persistence) because their name
+    # cannot be addressed or written by the backend that would persist it
+    skipped: List[dict] = field(default_factory=list)
 
     @property
     def persistence(self):
@@ -179,8 +185,16 @@ def plan_port_promisc(state, masters, enabled, ledger, owners, fallback, persist
                             slave_state=port.slave_state, flag_before=port.promisc_flag, flag_after=True,
                             effective_before=port.effective_promisc,
                             note=port_note(lag, port) if lag else NAMED_NOTE % port.name)
-            if persist:
-                item.persistence = plan_with_owner(port.name, "promisc", True, owners, fallback)
+            reason = unaddressable_name(port.name)
+            if persist and reason is None:
+                try:
+                    item.persistence = plan_with_owner(port.name, "promisc", True, owners, fallback)
+                except NameNotWritable as exc:
+                    reason = exc.msg
+            if reason:
+                # never half-done: a flag that could not be persisted is not set either
+                plan.skipped.append({"interface": port.name, "reason": reason})
+                continue
             plan.ports.append(item)
             if item.runtime_changed or (item.persistence and item.persistence.changed):
                 previous = recorded.get(port.name, {})

@@ -48,7 +48,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_tran
     apply_override,
     translate_team_config,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import name_hazards, new_interface_name_problem
 
 
 def bond_name_for(team, bond_names):
@@ -117,13 +118,19 @@ def plan_migration(teams, bond_names=None, overrides=None, txid="TXID", existing
             plan.problems.append("no bond name for %s: give one in bond_names (names containing 'team' get "
                                  "'bond' in its place)" % facts.name)
         else:
-            problem = interface_name_problem(bond)
+            problem = new_interface_name_problem(bond)
             if problem:
                 plan.problems.append("bond name %r %s" % (bond, problem))
             elif bond in existing_links:
                 plan.problems.append("an interface named %s already exists" % bond)
         if not facts.ports:
             plan.problems.append("%s has no ports" % facts.name)
+        for port in facts.ports:
+            # a port's name goes into a .network Name= match (a glob list there) and nmcli arguments
+            hazards = name_hazards(port)
+            if hazards:
+                plan.problems.append("port %s has %s in its name, which the bond's files cannot hold safely; "
+                                     "rename it first" % (visible(repr(port)), " and ".join(hazards)))
         if "primary" in plan.options and plan.options["primary"] not in facts.ports:
             plan.problems.append("primary %s is not a port of %s" % (plan.options["primary"], facts.name))
         backend = BOND_MIGRATION_BACKENDS.get(facts.backend)

@@ -11,7 +11,12 @@ import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.team_to_bond import bond_name_for
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import validate_interface_names
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import BOND_MODES
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import NETWORKD_BOND_KEYS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
+    new_interface_name_problem,
+    validate_interface_names,
+)
 
 OVERRIDE_KEYS = ("mode", "options", "ignore_problems")
 # The state directory ends up in a systemd unit's ExecStart= (the boot guard): no quoting, specifiers
@@ -21,12 +26,16 @@ STATE_DIR_UNSAFE = frozenset(" \t\n\"'\\%$;")
 
 def validate_params(params):
     """Raise InvalidInput naming the option for anything team_to_bond cannot work with."""
+    # Checked whether or not the host has a team: a typo must not wait for the host where it matters.
     validate_interface_names("teams", params["teams"])
-    validate_interface_names("bond_names", list(params["bond_names"].values()))
+    validate_interface_names("bond_names (its keys, the teams)", list(params["bond_names"]))
+    validate_interface_names("bond_names", list(params["bond_names"].values()), problem_of=new_interface_name_problem)
+    validate_interface_names("overrides (its keys, the teams)", list(params["overrides"]))
     for team, override in params["overrides"].items():
         if not isinstance(override, dict) or set(override) - set(OVERRIDE_KEYS):
             raise InvalidInput("overrides.%s: expected a dict with mode, options, ignore_problems; got %r"
                                % (team, override), option="overrides")
+        _validate_override(team, override)
     for target in params["probe_targets"]:
         parts = target.split(".")
         if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
@@ -39,6 +48,30 @@ def validate_params(params):
     if not os.path.isabs(state_dir) or bad:
         raise InvalidInput("state_dir: %r must be an absolute path without whitespace, quotes, '\\', '%%', '$' "
                            "or ';' (the boot guard's systemd unit names it)" % state_dir, option="state_dir")
+
+
+def _validate_override(team, override):
+    where = "overrides.%s" % team
+    if override.get("mode") is not None and override["mode"] not in BOND_MODES.values():
+        raise InvalidInput("%s.mode: %r is not a bonding mode; valid modes: %s"
+                           % (where, override["mode"], ", ".join(BOND_MODES.values())), option="overrides")
+    options = override.get("options")
+    if options is not None and not isinstance(options, dict):
+        raise InvalidInput("%s.options: expected a dict of bond options (as named in /sys/class/net/<bond>/bonding/), "
+                           "got %r" % (where, options), option="overrides")
+    unknown = sorted(key for key in options or {} if key not in NETWORKD_BOND_KEYS)
+    if unknown:
+        raise InvalidInput("%s.options: unknown bond option(s) %s; known: %s"
+                           % (where, ", ".join(repr(k) for k in unknown), ", ".join(sorted(NETWORKD_BOND_KEYS))),
+                           option="overrides")
+    bad = sorted(key for key, value in (options or {}).items()
+                 if value is not None and not isinstance(value, (str, int, float, bool)))
+    if bad:
+        raise InvalidInput("%s.options: %s must be a single value (or null to drop the option)"
+                           % (where, ", ".join(bad)), option="overrides")
+    if "ignore_problems" in override and not isinstance(override["ignore_problems"], bool):
+        raise InvalidInput("%s.ignore_problems: expected true or false, got %r" % (where, override["ignore_problems"]),
+                           option="overrides")
 
 
 def _kind_name(link):

@@ -135,6 +135,9 @@ class Link:
 class FileProblem:
     path: str
     error: str
+    # True: the file was read all the same (bytes that are not UTF-8 replaced by U+FFFD, NUL bytes) and its
+    # settings audited; the problem is an audit warning, not a finding
+    audited: bool = False
 
 
 @dataclass

@@ -374,3 +374,49 @@ def dump_netlink():
         if decoded and decoded[0] in by_index:
             by_index[decoded[0]].addresses.append(decoded[1])
     return by_index, masters, active, default_routes(route_msgs)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Who else is on a bridge's L2: its forwarding database and the neighbour (ARP/NDP) table. Read only when a
+# module needs it (bridge_mac with an explicit MAC), not by the audit.
+
+RTM_GETNEIGH = 30
+AF_BRIDGE = 7
+NDA_LLADDR = 2
+NDA_MASTER = 9
+NUD_PERMANENT = 0x80
+_NDMSG = struct.Struct("=BBHiHBB")  # family, pad, pad, ifindex, state, flags, type
+
+
+def _neigh_message(data, start, end):
+    family, _pad1, _pad2, index, state, _flags, _type = _NDMSG.unpack_from(data, start)
+    return RawMessage(data, {"family": family, "index": index, "state": state}, (start + _NDMSG.size, end))
+
+
+def decode_neighbour(msg):
+    """(family, ifindex, master ifindex or None, mac, permanent) of one RTM_NEWNEIGH message, or None without a
+    six-byte link-layer address."""
+    data = msg.data
+    attrs = _attrs(data, *msg.raw_span)
+    mac = _mac(data, attrs[NDA_LLADDR]) if NDA_LLADDR in attrs else None
+    if mac is None:
+        return None
+    master = _u32(data, attrs[NDA_MASTER]) if NDA_MASTER in attrs else None
+    return msg["family"], msg["index"], master, mac, bool(msg["state"] & NUD_PERMANENT)
+
+
+def dump_neighbours():
+    """Every bridge FDB entry and IPv4/IPv6 neighbour of the host: [(family, ifindex, master, mac, permanent)]."""
+    try:
+        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    except OSError as exc:
+        raise ReadError("cannot open a netlink socket: %s" % (exc.strerror or exc), error=repr(exc))
+    try:
+        sock.bind((0, 0))
+        msgs = []
+        for seq, family in ((1, AF_BRIDGE), (2, AF_INET), (3, AF_INET6)):
+            msgs += _dump(sock, seq * 16, "neighbour", RTM_GETNEIGH, _NDMSG.pack(family, 0, 0, 0, 0, 0, 0),
+                          _neigh_message)
+    finally:
+        sock.close()
+    return [entry for entry in (decode_neighbour(msg) for msg in msgs) if entry is not None]

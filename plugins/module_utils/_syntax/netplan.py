@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import json
 import os
 import re
 
@@ -35,6 +36,13 @@ OWN_HEADER = (
     "# To undo: run bridge_mac with state=absent, or delete this file and run 'netplan generate' and\n"
     "# 'networkctl reload'.\n")
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+# A YAML key written plain; any other name (b;reboot is plain, but #x, *x, -x, 'x or a control character are
+# not) is written as a double-quoted scalar, JSON's escapes being YAML's.
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.;$()=+@-]*$")
+
+
+def yaml_key(name):
+    return name if _PLAIN_KEY.match(name) else json.dumps(name)
 
 
 def netplan_file_order(listing, dirs=NETPLAN_DIRS):
@@ -121,7 +129,7 @@ def render_own_file(macs):
         return None
     lines = [OWN_HEADER.rstrip("\n"), "network:", "  version: 2", "  bridges:"]
     for name in sorted(macs):
-        lines += ["    %s:" % name, '      macaddress: "%s"' % macs[name]]
+        lines += ["    %s:" % yaml_key(name), '      macaddress: "%s"' % macs[name]]
     return "\n".join(lines) + "\n"
 
 
@@ -131,9 +139,13 @@ def parse_own_file(text):
     for raw in (text or "").splitlines():
         if not raw.strip() or raw.lstrip().startswith("#") or raw in ("network:", "  version: 2", "  bridges:"):
             continue
-        match = re.match(r"^    ([^\s:#]+):$", raw)
+        match = re.match(r"^    ([^\s:#\"]+):$", raw)
         if match:
             current = match.group(1)
+            continue
+        match = re.match(r'^    ("(?:[^"\\]|\\.)*"):$', raw)
+        if match:
+            current = json.loads(match.group(1))
             continue
         match = re.match(r'^      macaddress: "?([0-9a-fA-F:]+)"?$', raw)
         if match and current and _MAC.match(match.group(1).lower()):

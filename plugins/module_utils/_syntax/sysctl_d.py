@@ -22,6 +22,9 @@ def sysctl_d_problem(ifname):
     bad = sorted(set(ifname) & _SYSCTL_D_UNSAFE)
     if bad or ifname.startswith("-"):
         return "its name contains %s, which a sysctl.d line cannot express" % " ".join(bad or ["a leading '-'"])
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in ifname) or "\ufffd" in ifname:
+        return "its name contains a control character or bytes that are not UTF-8, which the collection does not " \
+            "write into a sysctl.d file"
     return None
 
 

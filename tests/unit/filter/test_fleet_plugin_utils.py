@@ -82,11 +82,17 @@ def test_enforced_keeps_only_what_changed():
             {"changed": True, "bridge": "br0", "mac_before": "02:00:00:00:00:09", "mac": "02:00:00:00:00:09",
              "source": "kept", "mac_changed": False, "backend": "systemd-networkd", "item": "br0"},
             {"changed": False, "bridge": "docker0", "item": "docker0"},
-            {"skipped": True, "item": "br1"}]},
+            {"skipped": True, "item": "br1"},
+            {"skipped": True, "item": "b$(id)", "bridge": "b$(id)", "source": "skipped", "changed": False,
+             "skip_reason": "b$(id) left unchanged: cannot persist mac of 'b$(id)' with a udev rule"},
+            {"failed": True, "item": "b0", "msg": "policy=uplink: bridge b0 has no port other than container veths"}]},
         forwarding={"interfaces": [
             {"name": "docker0", "backend": "sysctl.d", "key": ["net.ipv4.conf.docker0.forwarding = 1"], "forwarding_before": False},
             {"name": "eth0", "backend": "systemd-networkd", "key": ["IPForward=yes"], "forwarding_before": True}]},
         team_to_bond={"migrations": [{"team": "team0", "bond": "bond0"}]},
+        errors=[{"fix": "bridge_mac", "task": "Pin the MAC of every bridge the audit flagged",
+                 "msg": "One or more items failed"},
+                {"fix": "forwarding", "task": "Verify that every target forwards", "msg": "Forwarding is off on br9"}],
     )
     assert enforced == {
         "findings_before": 2,
@@ -95,10 +101,23 @@ def test_enforced_keeps_only_what_changed():
                         "source": "kept", "mac_changed": False, "backend": "systemd-networkd"}],
         "forwarding": [{"interface": "docker0", "backend": "sysctl.d", "keys": ["net.ipv4.conf.docker0.forwarding = 1"]}],
         "team_to_bond": [{"team": "team0", "bond": "bond0"}],
+        # the failed bridge in place of the loop's "One or more items failed"; the other fix's error as recorded
+        "errors": [{"fix": "bridge_mac", "interface": "b0",
+                    "msg": "policy=uplink: bridge b0 has no port other than container veths"},
+                   {"fix": "forwarding", "interface": None,
+                    "msg": "'Verify that every target forwards' failed: Forwarding is off on br9"}],
+        # the module's own skip with its reason; a when-skipped item is no skip of the fix
+        "skipped": [{"fix": "bridge_mac", "interface": "b$(id)",
+                     "reason": "b$(id) left unchanged: cannot persist mac of 'b$(id)' with a udev rule"}],
     }
+    assert fleet.enforcement_failure_message(enforced) == (
+        "Enforcing failed: bridge_mac on b0: policy=uplink: bridge b0 has no port other than container veths; "
+        "forwarding: 'Verify that every target forwards' failed: Forwarding is off on br9")
+    assert fleet.enforcement_failure_message({"errors": []}) is None
     # a fix that did not run (skipped task, role not included) contributes nothing
     assert fleet.enforced_summary(0, {"skipped": True}, {}, {}, {}) == {
-        "findings_before": 0, "promisc": [], "bridge_mac": [], "forwarding": [], "team_to_bond": []}
+        "findings_before": 0, "promisc": [], "bridge_mac": [], "forwarding": [], "team_to_bond": [], "errors": [],
+        "skipped": []}
 
 
 @pytest.mark.parametrize("host, name", [("web1.example.com", "web1.example.com.json"), ("10.0.0.1", "10.0.0.1.json"),

@@ -21,7 +21,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.fallb
     rule_path,
     udev_name_problem,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput, NameNotWritable, Unsupported
 
 MAC = "02:42:ac:11:00:02"
 
@@ -124,8 +124,25 @@ def test_a_changed_mac_rewrites_the_rule(tmp_path):
 @pytest.mark.parametrize("name", ["lan*", "lan?", "lan[0]", "a|b", 'a"b', "a'b", "a\\b", "a$b", "a%b"])
 def test_names_udev_would_read_as_patterns_or_quotes_are_refused(tmp_path, name):
     assert udev_name_problem(name)
-    with pytest.raises(Unsupported, match="udev reads as a pattern, substitution or quote"):
+    with pytest.raises(NameNotWritable, match="udev reads as a pattern, substitution or quote"):
         fallback(tmp_path).plan_promisc(name, True)
+
+
+@pytest.mark.parametrize("name", ["b\x1b[31m", "c\x01x", "e\u009bx", "f\ufffd"])
+def test_names_with_control_characters_or_not_utf8_are_not_written_into_a_rule(tmp_path, name):
+    assert udev_name_problem(name)
+    with pytest.raises(NameNotWritable) as caught:
+        fallback(tmp_path).plan_mac(name, MAC)
+    assert not any(ord(c) < 32 for c in caught.value.msg)  # the message shows the name escaped
+
+
+@pytest.mark.parametrize("name", ["b;reboot", "-x", "b(x)", "#x"])
+def test_names_with_shell_characters_udev_does_not_interpret_are_written_literally(tmp_path, name):
+    # udev runs RUN+= programs without a shell (argv split on whitespace), so ';' '(' and a leading '-' are
+    # plain characters there; 'ip link set dev -x' takes -x as the device (measured with iproute2 6.1)
+    assert udev_name_problem(name) is None
+    text = fallback(tmp_path).plan_mac(name, MAC).files[0].after
+    assert 'KERNEL=="%s", RUN+="/usr/sbin/ip link set dev %s address %s"' % (name, name, MAC) in text
 
 
 @pytest.mark.parametrize("name", ["lan0", "bond0.100", "br-0a1b2c3d4e5f", "eth_0", "vlan@x"])

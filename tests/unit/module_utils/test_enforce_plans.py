@@ -43,7 +43,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate impor
     ("02:42:ac:11:00:02:03", "six hexadecimal octets"),
     ("zz:42:ac:11:00:02", "six hexadecimal octets"),
     ("0242.ac11.0002", "six hexadecimal octets"),
-    ("", "six hexadecimal octets"),
+    ("", "is empty (leave mac out to let policy choose)"),
+    ("  ", "is empty"),
     (None, "not a string"),
 ])
 def test_bad_macs_are_refused_with_the_reason(value, problem):
@@ -146,6 +147,9 @@ def test_a_bridge_that_is_not_a_bridge_is_refused():
     with pytest.raises(InvalidInput, match="no such interface"):
         the_bridge(host, "br9")
     with pytest.raises(InvalidInput, match="invalid interface name"):
+        the_bridge(host, "br0/reboot")
+    # a name the kernel accepts is looked up like any other (names are data)
+    with pytest.raises(InvalidInput, match="no such interface on this host: 'br0;reboot'"):
         the_bridge(host, "br0;reboot")
 
 

@@ -215,10 +215,17 @@ def test_sysctl_file_keeps_lines_of_earlier_runs_and_is_stable():
     assert render_sysctl_file(both, [("net.ipv4.conf.docker0.forwarding", "1")]) == both
 
 
-def test_name_a_sysctl_d_line_cannot_express_is_refused(etc):
-    st = host(257, links=[link("a=b", forwarding_ipv4=False)], default_route_interfaces=[])
-    with pytest.raises(InvalidInput, match=r"a=b.*sysctl\.d"):
-        plan_for(st, etc, interfaces=["a=b"])
+def test_name_a_sysctl_d_line_cannot_express_is_skipped_and_the_others_planned(etc):
+    st = host(257, links=[link("a=b", forwarding_ipv4=False), link("ok0", forwarding_ipv4=False)],
+              default_route_interfaces=[])
+    plan = plan_for(st, etc, interfaces=["a=b", "ok0"])
+    skipped = {t.name: t.skipped for t in plan.targets}
+    assert "which a sysctl.d line cannot express" in skipped["a=b"] and skipped["ok0"] is None
+    # never half-done: neither a runtime value nor a line for the skipped link
+    assert [edit.key for edit in plan.runtime] == ["net.ipv4.conf.ok0.forwarding"]
+    [sysctl_file] = [edit for edit in plan.files if edit.path.endswith("forwarding.conf")]
+    assert "a=b" not in sysctl_file.after and "net.ipv4.conf.ok0.forwarding = 1" in sysctl_file.after
+    assert any(w.startswith("a=b: left unchanged: not managed by systemd-networkd") for w in plan.warnings)
 
 
 def test_global_ip_forward_goes_first_at_runtime_and_into_sysctl_d(etc):

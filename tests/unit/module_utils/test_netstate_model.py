@@ -658,7 +658,7 @@ def test_host_state_lags_bridges_and_to_dict():
     assert [b.name for b in host.bridges()] == ["br0"]
     data = host.to_dict()
     assert list(data["links"]) == ["agg7", "br0", "lan0", "t0"]
-    assert data["file_problems"] == [{"path": "/etc/docker/daemon.json", "error": "Permission denied"}]
+    assert data["file_problems"] == [{"path": "/etc/docker/daemon.json", "error": "Permission denied", "audited": False}]
     assert data["networkd"]["installed"] is False
     json.dumps(data)  # the module returns it as JSON
 

@@ -60,6 +60,8 @@ def team_facts():
 
 def test_defaults_are_valid():
     validate_params(params())
+    validate_params(params(overrides={"team0": {"mode": "802.3ad", "options": {"miimon": 100, "lacp_rate": None},
+                                                "ignore_problems": True}}, bond_names={"team0": "bond0"}))
 
 
 @pytest.mark.parametrize("state_dir", ["relative/dir", "/srv/my state", "/srv/%i", "/srv/$HOME", "/srv/a;b"])
@@ -77,6 +79,18 @@ def test_a_non_default_state_dir_is_accepted():
     (dict(overrides={"team0": {"mtu": 9000}}), "overrides.team0: expected a dict"),
     (dict(probe_targets=["192.0.2"]), "probe_targets: '192.0.2' is not an IPv4 address"),
     (dict(timeout=60, settle_timeout=60), "timeout .* must be longer than settle_timeout"),
+    # checked up front, whether or not the host has a team (issue 17)
+    (dict(overrides={"team0": {"mode": "lacp"}}),
+     r"overrides.team0.mode: 'lacp' is not a bonding mode; valid modes: balance-rr, active-backup"),
+    (dict(overrides={"team0": {"options": {"miimon": 100, "lacp_rat": "fast"}}}),
+     r"overrides.team0.options: unknown bond option\(s\) 'lacp_rat'; known: "),
+    (dict(overrides={"team0": {"options": "miimon=100"}}), "overrides.team0.options: expected a dict of bond options"),
+    (dict(overrides={"team0": {"options": {"miimon": [100]}}}), "overrides.team0.options: miimon must be a single value"),
+    (dict(overrides={"team0": {"ignore_problems": "yes"}}), "overrides.team0.ignore_problems: expected true or false"),
+    (dict(overrides={"team/0": {"mode": "802.3ad"}}), r"overrides \(its keys, the teams\): invalid interface name"),
+    (dict(bond_names={"team 0": "bond0"}), r"bond_names \(its keys, the teams\): invalid interface name"),
+    (dict(bond_names={"team0": "b;reboot"}), "bond_names: invalid interface name.*shell or glob metacharacters ;"),
+    (dict(bond_names={"team0": "-bond"}), "bond_names: invalid interface name.*a leading '-'"),
 ])
 def test_bad_input_names_the_option(kw, message):
     with pytest.raises(InvalidInput, match=message):
