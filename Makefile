@@ -20,14 +20,15 @@ export ANSIBLE_NOCOLOR ?= 1
 export ANSIBLE_LOCALHOST_WARNING := false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 
-.PHONY: help venv collection audit test test-fast unit unit-pytest integration sanity lint bench bench-fleet clean \
-	test-ansible-2.18 test-ansible-2.18-integration publish-venv publish-check docs changelog-lint integration-ansible-test
+.PHONY: help venv collection audit test test-fast unit units-ansible-test integration sanity lint bench bench-fleet bench-merge \
+	mermaid-parser clean test-ansible-2.18 test-ansible-2.18-integration publish-venv publish-check docs changelog-lint \
+	integration-ansible-test
 
 help:
 	@echo "make audit      - check-mode audit of localhost; prints the summary, writes $(REPORT_DIR)"
 	@echo "make test       - the whole test suite: unit, sanity, lint, namespace integration, VM lab"
 	@echo "make test-fast  - everything but the VM lab"
-	@echo "make unit / sanity / integration / lint - one part (ansible-test units, sanity, integration netns; ansible-lint)"
+	@echo "make unit / units-ansible-test / sanity / integration / lint - one part"
 	@echo "make test-ansible-2.18 - sanity and units again with ansible-core 2.18 (.venv-2.18)"
 	@echo "make publish-check - build the tarball, Galaxy's import check, the execution environment's build context"
 	@echo "make docs       - the docs site (antsibull-docs) in .build/docs-site/build/html, with its strict lint"
@@ -52,12 +53,17 @@ audit: venv collection
 	ansible-playbook -i playbooks/inventory/localhost.yml hostnet.dockerhost.harden_docker_hosts --check \
 	  -e hostnet_report_dir=$(REPORT_DIR)
 
-# The standard commands, each on a copy of the checkout (tests/ansible-test.sh); unit-pytest is the quick loop.
+# The unit tests with pytest, and the same the standard way: ansible-test units on a copy of the checkout
+# (tests/ansible-test.sh), which imports the code through Ansible's collection loader.
 unit: venv collection
+	$(PYTHON) -m pytest -q tests/unit
+
+units-ansible-test: venv collection
 	tests/ansible-test.sh units --local
 
-unit-pytest: venv collection
-	$(PYTHON) -m pytest -q tests/unit
+# Mermaid's own parser for report.md's diagrams (node and npm; the unit test skips without it, CI requires it)
+mermaid-parser:
+	npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error
 
 # The namespace tier (pytest files that build their own namespaces). `make integration-ansible-test` runs the
 # same through ansible-test integration (the target tests/integration/targets/netns); make test checks that
@@ -104,7 +110,7 @@ changelog-lint: publish-venv
 docs: publish-venv
 	PATH=$(PUBLISH_VENV)/bin:$$PATH tests/publish/docs-site.sh
 
-test-fast: unit sanity lint integration test-ansible-2.18 publish-check changelog-lint docs
+test-fast: unit units-ansible-test sanity lint integration test-ansible-2.18 publish-check changelog-lint docs
 
 test: test-fast test-lab
 

@@ -94,11 +94,7 @@ def imported_targets(path, plugins=PLUGINS):
 
 
 # Upward imports that another change removes; each entry must still occur (a stale one fails the test).
-KNOWN = frozenset({
-    # plugin_utils/fleet.py takes fleet_summary and fleet_findings from the filter; issue 19 item 3 (one
-    # controller report pipeline in plugin_utils, the filters thin wrappers) turns this around.
-    ("plugins/plugin_utils/fleet.py", "filter"),
-})
+KNOWN = frozenset()
 
 
 def upward_imports(plugins=PLUGINS, known=KNOWN):
