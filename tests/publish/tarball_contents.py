@@ -22,12 +22,12 @@ REQUIRED = (
     "meta/execution-environment.yml", "changelogs/changelog.yaml", "playbooks/harden_docker_hosts.yml",
 )
 # Never shipped even below an allowed directory: developer notes, spelled-out duplicates, caches.
-FORBIDDEN_PARTS = ("docs/dev/", "__pycache__", ".pyc", "node_modules", "playbooks/harden-docker-hosts.yml")
+FORBIDDEN_PARTS = ("docs/dev/", "__pycache__", ".pyc", "node_modules", ".pytest_cache", "playbooks/harden-docker-hosts.yml")
 
 
 def main(path):
     with tarfile.open(path) as tar:
-        names = [member.name.lstrip("./") for member in tar.getmembers()]
+        names = [member.name[2:] if member.name.startswith("./") else member.name for member in tar.getmembers()]
     names = [name for name in names if name]
     unexpected = [n for n in names if not (n.startswith(ALLOWED_PREFIXES) or n in ALLOWED_DIRS)
                   or any(part in n for part in FORBIDDEN_PARTS)]
