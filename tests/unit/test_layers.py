@@ -36,7 +36,7 @@ LAYERS = (
     (30, ("module_utils/_audit",)),
     (20, ("module_utils/_read", "module_utils/_syntax")),
     (10, ("module_utils/_constants", "module_utils/_errors", "module_utils/_command", "module_utils/_validate",
-          "module_utils/_options", "module_utils/_text")),
+          "module_utils/_options", "module_utils/_text", "module_utils/_target_python")),
 )
 RANK = {name: rank for rank, names in LAYERS for name in names}
 ORDER = " -> ".join(" / ".join(names) for _rank, names in LAYERS)
