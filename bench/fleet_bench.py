@@ -62,7 +62,7 @@ def timed(argv, env, log):
     return elapsed, usage.ru_maxrss / 1024.0
 
 
-def bench_fleets(sizes, repeat, workdir, env):
+def bench_fleets(sizes, repeat, workdir, env, ports=None, columns=COLUMNS):
     """Medians, peak RSS and links per host for each size; every (size, command) pair runs once per round.
 
     All fleets are built first and the rounds interleave sizes as well as commands, so a noisy neighbour on the
@@ -72,16 +72,16 @@ def bench_fleets(sizes, repeat, workdir, env):
     try:
         for size in sizes:
             started = time.perf_counter()
-            fleets[size] = Fleet(size, prefix="hnfb%d-%s" % (size, os.urandom(2).hex()))
+            fleets[size] = Fleet(size, prefix="hnfb%d-%s" % (size, os.urandom(2).hex()), **({"ports": ports} if ports else {}))
             print("N=%d: %d namespace hosts of %d links built in %.0f s"
                   % (size, size, fleets[size].links("host000"), time.perf_counter() - started), file=sys.stderr)
         argvs = {size: commands(fleets[size].inventory(workdir / ("inventory-%d.ini" % size)),
                                 str(workdir / ("report-%d" % size))) for size in sizes}
-        times = {(size, label): [] for size in sizes for label in COLUMNS}
-        rss = {(size, label): [] for size in sizes for label in COLUMNS}
+        times = {(size, label): [] for size in sizes for label in columns}
+        rss = {(size, label): [] for size in sizes for label in columns}
         for round_number in range(repeat):
             for size in sizes:
-                for label in COLUMNS:
+                for label in columns:
                     shutil.rmtree(workdir / ("report-%d" % size), ignore_errors=True)
                     seconds, peak = timed(argvs[size][label], env, workdir / ("last-%d-%s.log" % (size, label.split()[0])))
                     times[size, label].append(seconds)
@@ -90,13 +90,25 @@ def bench_fleets(sizes, repeat, workdir, env):
                           file=sys.stderr)
         rows = []
         for size in sizes:
-            medians = {label: statistics.median(times[size, label]) for label in COLUMNS}
-            peaks = {label: max(rss[size, label]) for label in COLUMNS}
+            medians = {label: statistics.median(times[size, label]) for label in columns}
+            peaks = {label: max(rss[size, label]) for label in columns}
             rows.append((size, (medians, peaks, fleets[size].links("host000"))))
         return rows
     finally:
         for fleet in fleets.values():
             fleet.delete()
+
+
+def short_table(rows, repeat):
+    """ping against the playbook only (--only-ping-and-playbook): the large fleets' table."""
+    print("\nmedian of %d runs (interleaved), seconds; peak RSS: the largest controller process; %s; %d cores; load %s\n"
+          % (repeat, time.strftime("%Y-%m-%d"), os.cpu_count(), " ".join("%.1f" % x for x in os.getloadavg())))
+    print("| hosts | links/host | ping | playbook --check | playbook / ping | peak RSS (ping) | peak RSS (playbook) |")
+    print("|---|---|---|---|---|---|---|")
+    for size, (medians, rss, links) in rows:
+        print("| %d | %d | %.1f | %.1f | %.2f | %.0f MB | %.0f MB |" % (
+            size, links, medians["ping"], medians["playbook --check"], medians["playbook --check"] / medians["ping"],
+            rss["ping"], rss["playbook --check"]))
 
 
 def fleet_table(rows, repeat):
@@ -123,6 +135,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ports", type=int, nargs=2, metavar=("DOCKER0", "USER_BRIDGE"),
+                        help="container veths per host on docker0 and on the user bridge (default 40 20)")
+    parser.add_argument("--only-ping-and-playbook", action="store_true",
+                        help="time ping and the playbook --check only (large fleets)")
     parser.add_argument("--single-links", type=int, metavar="LINKS",
                         help="time the ad hoc netstate_info on one host with about this many links instead")
     opts = parser.parse_args()
@@ -136,7 +152,11 @@ def main():
     env["PATH"] = "%s:%s" % (BIN, env.get("PATH", ""))
     workdir = Path(tempfile.mkdtemp(prefix="hostnet-fleet-bench-"))
     try:
-        fleet_table(bench_fleets(opts.sizes, opts.repeat, workdir, env), opts.repeat)
+        if opts.only_ping_and_playbook:
+            short_table(bench_fleets(opts.sizes, opts.repeat, workdir, env, opts.ports, ("ping", "playbook --check")),
+                        opts.repeat)
+        else:
+            fleet_table(bench_fleets(opts.sizes, opts.repeat, workdir, env, opts.ports), opts.repeat)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

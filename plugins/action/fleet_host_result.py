@@ -14,8 +14,6 @@ audit.
 
 from __future__ import annotations
 
-import os
-
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
@@ -51,13 +49,8 @@ class ActionModule(ActionBase):
         lean, state = fleet.lean_result(args["result"], error)
         if enforced is not None:
             lean["enforced"] = enforced
-        path = os.path.join(args["report_dir"], fleet.HOSTS_DIR, fleet.host_file_name(host))
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fleet.write_text(path, fleet.to_json(fleet.host_document(host, args["run_id"], lean, state)))
+            path = fleet.write_host_result(args["report_dir"], host, args["run_id"], lean, state)
         except OSError as exc:
-            raise AnsibleActionFail("cannot write %s: %s" % (path, exc)) from None
-        result = {key: value for key, value in lean.items() if key not in ("failed", "msg", "warnings")}
-        result.update(changed=False, path=path, audit_failed=bool(lean.get("failed")),
-                      audit_error=lean.get("msg") if lean.get("failed") else None)
-        return result
+            raise AnsibleActionFail("cannot write the result of %s into %s: %s" % (host, args["report_dir"], exc)) from None
+        return fleet.host_task_result(lean, path)

@@ -5,8 +5,10 @@
 """hostnet.dockerhost.fleet_run: check the playbook's variables and start a run, before any host is touched.
 
 Internal to the collection's playbooks (harden_docker_hosts). Runs on the controller only, ships nothing.
-Returns run_id, the normalised fail_on and checks, the absolute report_dir and the targets (the hosts the
-pattern matches within --limit); fails with a message naming the variable when one is wrong.
+Checks every playbook variable it is given (plugins/plugin_utils/playbook_variables.py, one table: the
+enforcing play's too, so --check refuses what enforcing would), then returns run_id, the normalised fail_on
+and checks, the absolute report_dir, the targets (the hosts the pattern matches within --limit) and
+C(variables), every checked value normalised; fails with a message naming each variable that is wrong.
 """
 
 from __future__ import annotations
@@ -18,18 +20,29 @@ from ansible.inventory.manager import InventoryManager
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.playbook_variables import validate_variables
 
-ARGUMENT_SPEC = dict(
-    fail_on=dict(type="raw", default="none"),
-    checks=dict(type="raw", default=list(fleet.CHECKS)),
-    hosts=dict(type="raw", default="all"),
-    include=dict(type="raw", default=[]),
-    exclude=dict(type="raw", default=[]),
-    promisc_interfaces=dict(type="raw", default=[]),
-    lynis_profile=dict(type="raw", default=""),
-    lynis_profile_any_directory=dict(type="raw", default=False),
-    report_dir=dict(type="path", required=True),
+# Option -> its default; each option is the playbook variable hostnet_<option>, checked by playbook_variables.
+# None: not given (a play that does not use the variable leaves it out).
+VARIABLE_OPTIONS = dict(
+    fail_on="none",
+    checks=list(fleet.CHECKS),
+    include=[],
+    exclude=[],
+    promisc_interfaces=[],
+    lynis_profile="",
+    lynis_profile_any_directory=None,
+    report_dir=None,
+    bridge_mac_policy=None,
+    strict=None,
+    return_state=None,
+    enforce=None,
+    persist=None,
+    team_to_bond=None,
 )
+ARGUMENT_SPEC = dict(hosts=dict(type="raw", default="all"),
+                     **{name: dict(type="raw", default=default) for name, default in VARIABLE_OPTIONS.items()})
+ARGUMENT_SPEC["report_dir"]["required"] = True
 
 
 def matching_hosts(loader, groups, pattern, limit):
@@ -53,11 +66,8 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            fail_on = fleet.validate_fail_on(args["fail_on"])
-            checks = fleet.validate_checks(args["checks"])
-            fleet.validate_filters(args["include"], args["exclude"])
-            fleet.validate_promisc_options(args["promisc_interfaces"], args["lynis_profile"],
-                                           args["lynis_profile_any_directory"])
+            checked = validate_variables({"hostnet_" + name: args[name] for name in VARIABLE_OPTIONS
+                                          if args[name] is not None})
         except fleet.FleetError as exc:
             raise AnsibleActionFail(str(exc)) from None
 
@@ -78,7 +88,7 @@ class ActionModule(ActionBase):
                    if inventory else "no hosts (check -i)")
             )
 
-        report_dir = os.path.abspath(args["report_dir"])
+        report_dir = checked["hostnet_report_dir"]
         try:
             os.makedirs(os.path.join(report_dir, fleet.HOSTS_DIR), exist_ok=True)
         except OSError as exc:
@@ -86,9 +96,10 @@ class ActionModule(ActionBase):
         return dict(
             changed=False,
             run_id=fleet.new_run_id(),
-            fail_on=fail_on,
-            checks=checks,
+            fail_on=checked["hostnet_fail_on"],
+            checks=checked["hostnet_checks"],
             report_dir=report_dir,
             targets=targets,
+            variables=checked,
             msg="run of %d host(s), report in %s" % (len(targets), report_dir),
         )

@@ -12,7 +12,8 @@ up in every report instead of vanishing.
 The documentation of each filter lives in the YAML file of the same name next to this file. Every filter is
 a pure function of its input, importable by other plugins (the report action plugin calls them): reading and
 rendering live in plugins/plugin_utils (_fleet_input, _fleet_findings, _fleet_result_parts, _fleet_model,
-_fleet_words, _fleet_render); this file adds the JMESPath selection and the Ansible error edge.
+_fleet_words, _fleet_render, _fleet_markdown, _fleet_mermaid; the report files as one pipeline in
+report_pipeline); this file adds the JMESPath selection and the Ansible error edge.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_render
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_markdown, _fleet_render
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import (  # noqa: F401  re-exported
     AUDIT_CHECK,
     CHECKS,
@@ -213,13 +214,14 @@ def _junit_checks(checks, findings):
 def findings_to_junit(fleet, checks=None):
     """JUnit XML: one testsuite per host, one testcase per (host, check); failure messages in words."""
     audits = read_fleet(fleet)
-    return _fleet_render.junit(audits, _junit_checks(checks, flatten(audits)))
+    # without checks, each host's own (what its audit ran), else every known check
+    return _fleet_render.junit(audits, _junit_checks(checks, flatten(audits)), per_host=checks is None)
 
 
 @_filter_edge("findings_to_markdown")
 def findings_to_markdown(fleet):
     """A Markdown report: a table of hosts, then per host what was looked at, what changed, each finding."""
-    return _fleet_render.markdown(read_fleet(fleet))
+    return _fleet_markdown.markdown(read_fleet(fleet))
 
 
 @_filter_edge("fleet_summary_text")

@@ -4,23 +4,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The merge_reports filter: one fleet report from the report.json of any number of slices.
 
-Its documentation is merge_reports.yml next to this file; the work is done in plugins/plugin_utils/fleet.py.
+Its documentation is merge_reports.yml next to this file; the work is done in plugins/plugin_utils/report_pipeline.py.
 """
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet, report_pipeline
 
 
 def merge_reports(reports, duplicates="error"):
     """The merged report (report.json of the whole fleet)."""
     try:
-        _fleet, report = fleet.merge_reports(fleet.plain(reports), duplicates)
+        return report_pipeline.merge(fleet.plain(reports), duplicates).report
     except fleet.FleetError as exc:
         raise AnsibleFilterError(str(exc)) from None
-    return report
 
 
 class FilterModule:

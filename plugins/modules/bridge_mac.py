@@ -3,8 +3,6 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: bridge_mac
 short_description: Pin a bridge's MAC so that ports joining and leaving never change it
@@ -149,6 +147,9 @@ skip_reason:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
+# first of the collection: importing it ends the run on a too-old target Python, with a message saying so
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python import MINIMUM  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.bridge_mac import enforce_bridge_mac
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES

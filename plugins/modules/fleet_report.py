@@ -16,7 +16,8 @@ version_added: 0.2.0
 description:
   - The report task of the playbook C(hostnet.dockerhost.harden_docker_hosts) and
     C(hostnet.dockerhost.merge_reports). Writes C(report.json) (summary, findings, per-host status; no
-    read model), C(junit.xml), C(report.md) and C(summary.txt) into O(report_dir).
+    read model), C(junit.xml), C(report.md) and C(summary.txt) into O(report_dir), all four from one reading
+    of the fleet.
   - With O(targets) and O(run_id) it reads each target's C(hosts/<host>.json) of this run once; a target without
     one (unreachable, or the audit did not complete; or a stale file of an earlier run) is C(audit_failed).
   - With O(merge_from) it merges the C(report.json) of slice report directories (see the
@@ -37,22 +38,25 @@ options:
     type: list
     elements: str
   merge_from:
-    description: Slice report directories (or their C(report.json)), or glob patterns of them, to merge.
-    type: list
-    elements: str
+    description:
+      - Slice report directories (or their C(report.json)), or glob patterns of them, to merge.
+      - A slice whose C(report.json) has another format version or a host status this version does not know is
+        refused, naming the directory.
+    type: raw
   duplicates:
     description: A host in two slices - V(error) names it, V(newest) keeps the later result.
-    type: str
-    choices: [error, newest]
+    type: raw
     default: error
   fail_on:
     description: The gate level; hosts whose findings reach it are returned in RV(fail_hosts).
-    type: str
+    type: raw
     default: none
-  summary_template:
-    description: The template of C(summary.txt), searched in the playbook's C(templates/).
-    type: str
-    default: summary.txt.j2
+  checks:
+    description: The checks this run audited (from M(hostnet.dockerhost.fleet_run)); C(junit.xml) has a test case
+      per host for these only (a host's own C(checks) win).
+    type: list
+    elements: str
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""
@@ -71,7 +75,7 @@ summary:
   returned: success
   type: dict
 summary_lines:
-  description: C(summary.txt), line by line.
+  description: C(summary.txt), line by line - its first 1000 lines and a line that says how many more are in the file.
   returned: success
   type: list
   elements: str

@@ -15,8 +15,9 @@ short_description: Check the fleet playbook's variables and start a run, before 
 version_added: 0.2.0
 description:
   - The first task of the playbook C(hostnet.dockerhost.harden_docker_hosts), on the controller. Checks the gate level,
-    the checks, the host pattern, the interface lists and the lynis profile path, and fails with a message naming the variable when one is wrong, so that a
-    pipeline gate never passes because less was audited than asked.
+    the checks, the host pattern, the interface lists, the lynis profile path, the report directory, the bridge MAC
+    policy and the booleans - the enforcing play's too, also under C(--check) - and fails with a message naming
+    each variable that is wrong, so that a pipeline gate never passes because less was audited than asked.
   - Returns a run id that stamps every host's result file, so that a file an earlier run left in the same report
     directory never counts as this run's.
   - Runs on the controller only (an action plugin); nothing is sent to a host.
@@ -60,7 +61,37 @@ options:
     default: ""
     version_added: 0.4.0
   report_dir:
-    description: The report directory on the controller; created with its C(hosts/) subdirectory.
+    description:
+      - The report directory on the controller; created with its C(hosts/) subdirectory.
+      - It must be absolute; empty (an unset CI variable) or relative is an error, so a report never lands in
+        whatever directory the run was started from.
+    type: raw
+  bridge_mac_policy:
+    description: The playbook's C(hostnet_bridge_mac_policy), V(auto), V(uplink) or V(derived).
+    type: raw
+    version_added: 0.5.0
+  strict:
+    description: The playbook's C(hostnet_strict), a boolean.
+    type: raw
+    version_added: 0.5.0
+  return_state:
+    description: The playbook's C(hostnet_return_state), a boolean.
+    type: raw
+    version_added: 0.5.0
+  enforce:
+    description:
+      - The playbook's C(hostnet_enforce), a boolean (C(true)/C(false), also C(yes)/C(no), C(on)/C(off), C(1)/C(0), any
+        case); any other value (C(maybe)) is an error, also under C(--check).
+    type: raw
+    version_added: 0.5.0
+  persist:
+    description: The playbook's C(hostnet_persist), a boolean.
+    type: raw
+    version_added: 0.5.0
+  team_to_bond:
+    description: The playbook's C(hostnet_team_to_bond), a boolean.
+    type: raw
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""
@@ -97,4 +128,8 @@ targets:
   returned: success
   type: list
   elements: str
+variables:
+  description: Every variable checked, normalised (C(hostnet_enforce) a real boolean, ...).
+  returned: success
+  type: dict
 """

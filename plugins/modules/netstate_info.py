@@ -3,8 +3,6 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -88,6 +86,16 @@ options:
         active-backup, balance-tlb and balance-alb bonds (they are reported as C(error) instead of C(info)).
     type: bool
     default: false
+  bridge_mac_policy:
+    description:
+      - The policy M(hostnet.dockerhost.bridge_mac) would pin a flagged bridge's MAC with (the playbook passes
+        C(hostnet_bridge_mac_policy), also under C(--check)); the C(bridge_mac_inherited) remediation names the MAC
+        that policy pins. V(auto) keeps the current MAC, V(uplink) takes the uplink port's, V(derived) one derived
+        from C(/etc/machine-id).
+    type: str
+    choices: [auto, uplink, derived]
+    default: auto
+    version_added: 0.5.0
   return_state:
     description:
       - Also return the whole read model in RV(state) (about 0.5 kB per link, 1 MB at 2000 links).
@@ -196,6 +204,16 @@ audit_warnings:
   returned: always
   type: list
   elements: str
+topology:
+  description:
+    - The bridge chains, for the pictures in the fleet report (C(report.md)) - per bridge its bonds and teams with
+      their ports, its other ports by kind (at most 16, C(more_ports) counts the rest) and how many container veths.
+      A few hundred bytes, not the read model.
+  returned: when there are findings
+  type: dict
+  sample:
+    bridges:
+      - {name: br0, ports: [{name: team0, kind: team, ports: [eno0, eno1]}, {name: vx0, kind: vxlan}], veths: 40}
 state:
   description: The read model of the host.
   returned: when O(return_state=true)
@@ -240,7 +258,11 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 
+# first of the collection: importing it ends the run on a too-old target Python, with a message saying so
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python import MINIMUM  # noqa: F401  pylint: disable=unused-import
+
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES as BRIDGE_MAC_POLICIES
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
@@ -252,6 +274,7 @@ ARGUMENT_SPEC = dict(
     unknown_interfaces=dict(type="str", choices=list(UNKNOWN_INTERFACES), default="fail"),
     strict=dict(type="bool", default=False),
     return_state=dict(type="bool", default=False),
+    bridge_mac_policy=dict(type="str", choices=list(BRIDGE_MAC_POLICIES), default="auto"),
 )
 
 

@@ -3,8 +3,6 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: networkd_forwarding
 short_description: Keep IP forwarding on the interfaces that carry container traffic, with the key systemd honours
@@ -252,6 +250,9 @@ backup_files:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
+# first of the collection: importing it ends the run on a too-old target Python, with a message saying so
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python import MINIMUM  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.forwarding import enforce_networkd_forwarding
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module

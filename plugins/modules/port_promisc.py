@@ -3,8 +3,6 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: port_promisc
 short_description: Keep the ports of bridged bonds and teams, or named interfaces, promiscuous, now and after a reboot
@@ -27,7 +25,7 @@ description:
     on) line in the port's stanza, or in its bond's stanza when the port has none and the bond names it in
     C(bond-slaves)), or, where none owns the port, the collection's fallback: a udev rule
     C(/etc/udev/rules.d/90-hostnet-dockerhost-promisc-PORT.rules) that sets the flag when the port appears."
-  - "Named interfaces (O(interfaces), seed 001): making an interface that is not a LAG port promiscuous
+  - "Named interfaces (O(interfaces)): making an interface that is not a LAG port promiscuous
     (C(docker0), a bridge) is the right fix when frames for it arrive, by design, addressed to MACs that are not
     its own - in a VM the hypervisor's vSwitch must deliver them as well (it passes only frames for MACs it
     knows unless its port group allows promiscuous mode or MAC learning). It only hides a MAC problem when the
@@ -70,7 +68,7 @@ options:
     version_added: "0.4.0"
   interfaces:
     description:
-      - Interfaces to make promiscuous themselves, for example C(docker0) or a bridge (seed 001). Persisted
+      - Interfaces to make promiscuous themselves, for example C(docker0) or a bridge. Persisted
         through the same backends and recorded in the same ledger as LAG ports.
       - Given without O(masters), only these are acted on; both may be given.
       - A name the host does not have fails the run before any change.
@@ -144,7 +142,7 @@ EXAMPLES = r"""
     lynis_whitelist: true
   register: promisc
 
-- name: Seed 001 - docker0 itself promiscuous (now and after Docker re-creates it), whitelisted in lynis
+- name: Docker0 itself promiscuous (now and after Docker re-creates it), whitelisted in lynis
   hostnet.dockerhost.port_promisc:
     interfaces: [docker0]
     lynis_profile: /etc/lynis/custom.prf
@@ -208,6 +206,9 @@ lynis_profiles:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
+# first of the collection: importing it ends the run on a too-old target Python, with a message saying so
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python import MINIMUM  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.promisc import enforce_port_promisc
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module

@@ -3,8 +3,6 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 __metaclass__ = type
 
 DOCUMENTATION = r"""
@@ -137,6 +135,9 @@ probe_targets:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
+# first of the collection: importing it ends the run on a too-old target Python, with a message saying so
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python import MINIMUM  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.team_to_bond import enforce_team_to_bond
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module

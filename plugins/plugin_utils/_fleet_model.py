@@ -29,6 +29,8 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_result_p
     change_count,
     nothing_to_audit,
     read_audited,
+    read_checks,
+    read_topology,
     read_enforced,
     read_warnings,
 )
@@ -44,6 +46,8 @@ class HostAudit:
     audited: object = None
     warnings: list = field(default_factory=list)
     enforced: object = None
+    checks: object = None  # the checks this host's audit ran (netstate_info's ``checks``), None when unknown
+    topology: object = None  # netstate_info's ``topology``: the bridge chains, for the report's pictures
 
     def counts(self):
         counts = dict.fromkeys(SEVERITIES, 0)
@@ -86,8 +90,12 @@ def _host_from_result(host, result):
         )
     extra = dict(
         audited=read_audited(result.get("audited"), where),
-        warnings=read_warnings(result.get("warnings"), where) + read_warnings(result.get("audit_warnings"), where),
+        # the module's warnings and its audit_warnings say the same sentences: each once
+        warnings=list(dict.fromkeys(read_warnings(result.get("warnings"), where)
+                                    + read_warnings(result.get("audit_warnings"), where))),
         enforced=read_enforced(result.get("enforced"), where),
+        checks=read_checks(result.get("checks"), where),
+        topology=read_topology(result.get("topology"), where),
     )
     if result.get("failed") or result.get("unreachable") or result.get("skipped"):
         msg = _failure_message(result)

@@ -3,10 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The fleet report as people read it: summary text (terminal and summary.txt), Markdown, JUnit XML.
+"""The fleet report as a terminal and CI read it: summary text (the run's end and summary.txt), JUnit XML.
 
 Each renderer takes the list of HostAudit from _fleet_model.read_fleet and returns a string; nothing here
-reads files or Ansible state, so the filters and the report action plugin render the same text.
+reads files or Ansible state, so the filters and the report action plugin render the same text. report.md is
+_fleet_markdown's. Every line of the summary goes through ``_fleet_text.visible``: a control character in a
+name is shown as ``\\x1b``, never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -14,40 +16,36 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_CHECK, AUDIT_FAILED_ID
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_FAILED_ID
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
     change_lines,
-    changes_in_short,
     counts_in_words,
     describe_audited,
     host_status,
-    key_words,
     plural,
     problem_lines,
     render_value,
-    value_words,
 )
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text import visible
 
 JUNIT_SUITE_NAME = "hostnet.dockerhost"
-MARKDOWN_TITLE = "hostnet.dockerhost network audit"
 SUMMARY_TITLE = "hostnet.dockerhost audit"
 
 
-def _one_line(text):
+def one_line(text):
     return " ".join(str(text).split())
 
 
-def _fleet_line(stats, sep=": "):
+def fleet_line(stats, sep=": "):
     # "not compliant" in lower case here: the host lines say "NOT compliant", which a reader (or grep) finds
     not_compliant = len(stats["noncompliant_hosts"]) - len(stats["failed_hosts"])
     return "%s%s%d compliant, %d not compliant, %d not audited" % (
         plural(stats["hosts"], "host"), sep, stats["compliant_hosts"], not_compliant, len(stats["failed_hosts"]))
 
 
-def _changed_line(audits):
+def changed_line(audits):
     changed = [audit for audit in audits if audit.changes]
     enforced = [audit for audit in audits if audit.enforced is not None]
     if not enforced:
@@ -69,16 +67,16 @@ def summary_text(audits, report_dir=None):
     """
     stats = summary(audits)
     sev = stats["by_severity"]
-    out = ["%s: %s" % (SUMMARY_TITLE, _fleet_line(stats, ", ")),
+    out = ["%s: %s" % (SUMMARY_TITLE, fleet_line(stats, ", ")),
            "findings: %s error, %s warning, %s info" % (sev["error"], sev["warning"], sev["info"])]
-    changed = _changed_line(audits)
+    changed = changed_line(audits)
     if changed:
         out.append(changed)
     for audit in audits:
         status = host_status(audit)
         looked_at = describe_audited(audit.audited)
         if audit.failed:
-            out.append("  %s: audit failed: %s" % (audit.host, _one_line(audit.msg)))
+            out.append("  %s: audit failed: %s" % (audit.host, one_line(audit.msg)))
         else:
             counts = audit.counts()
             head = "  %s: %s" % (audit.host, status)
@@ -95,9 +93,9 @@ def summary_text(audits, report_dir=None):
         for line in change_lines(audit.enforced):
             out.append("    changed: %s" % line)
         for line in problem_lines(audit.enforced):
-            out.append("    %s" % _one_line(line))
+            out.append("    %s" % one_line(line))
         for warning in audit.warnings:
-            out.append("    warning: %s" % _one_line(warning))
+            out.append("    warning: %s" % one_line(warning))
         if audit.failed:
             out.append("    try: %s" % audit.findings[0]["remediation"])
             continue
@@ -106,11 +104,12 @@ def summary_text(audits, report_dir=None):
                 continue
             line = "    [%s] %s: %s" % (finding["severity"], finding["id"], finding_title(finding))
             if finding["remediation"]:
-                line += " -> %s" % _one_line(finding["remediation"])
+                line += " -> %s" % one_line(finding["remediation"])
             out.append(line)
     if report_dir:
         out.append("report: %s/report.md (also report.json, junit.xml)" % str(report_dir).rstrip("/"))
-    return visible("\n".join(out) + "\n", whole_document=True)  # names from hosts: no raw control characters
+    # each line escaped whole: a newline inside a name shows as \n instead of starting a line of its own
+    return "\n".join(visible(line) for line in out) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------- JUnit
@@ -157,8 +156,13 @@ def _suite_out(audit):
     return "\n".join(lines)
 
 
-def junit(audits, checks):
-    """JUnit XML: one testsuite per host, one testcase per (host, check)."""
+def junit(audits, checks, per_host=True):
+    """JUnit XML: one testsuite per host, one testcase per (host, check) the host's audit ran.
+
+    A host's own ``checks`` (what its netstate_info ran) win when ``per_host``; else, and for a host whose
+    audit did not run, ``checks`` (the run's). A check that was not audited has no test case, so a CI
+    dashboard never shows it passed.
+    """
     # One <testsuite> per host under a <testsuites> root. GitHub reporters (dorny/test-reporter,
     # mikepenz/action-junit-report) and GitLab's suite view show a pass/fail row per suite, so a broken
     # host stands out at a glance; Jenkins groups by classname (the host) either way. A single suite would
@@ -170,7 +174,7 @@ def junit(audits, checks):
         host = _xml_text(audit.host)
         suite = ET.SubElement(root, "testsuite", name=host, hostname=host)
         counts = {"tests": 0, "failures": 0, "errors": 0}
-        for check in checks:
+        for check in (audit.checks if per_host and audit.checks is not None else checks):
             case = ET.SubElement(suite, "testcase", classname=host, name=_xml_text(check))
             counts["tests"] += 1
             if audit.failed:
@@ -199,163 +203,6 @@ def junit(audits, checks):
             ET.SubElement(suite, "system-out").text = _xml_text(told)
     for key, value in totals.items():
         root.set(key, str(value))
-    ET.indent(root)
+    if len(audits) <= 1000:  # indented for people; a big fleet's file is for CI, and indenting is a third of it
+        ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-# -------------------------------------------------------------------------------------------- Markdown
-
-# Escaped wherever they appear; "_" only where it could open or close emphasis (GFM never reads an
-# underscore between two letters or digits as emphasis), so names like bridge_mac_inherited stay readable
-# in a terminal.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?\w+;)")
-_IDENTIFIER = re.compile(r"^[\w.:/@%+=,-]+$")
-
-
-def md_text(value):
-    """Plain text for a table cell, list item or heading: Markdown punctuation escaped, newlines as <br>."""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return "<br>".join(_MD_SPECIAL.sub(lambda m: "\\" + m.group(), line) for line in text.split("\n"))
-
-
-def _md_code_line(line):
-    fence = "`" * (max((len(run) for run in re.findall("`+", line)), default=0) + 1)
-    if line.startswith("`") or line.endswith("`") or (line.startswith(" ") and line.endswith(" ") and line.strip()):
-        line = " %s " % line
-    # GFM splits table cells before inline parsing, so a pipe needs "\|" even inside a code span. A
-    # backslash right before a pipe cannot be shown exactly there; doubling it keeps the table intact at
-    # the cost of one extra backslash on screen.
-    line = re.sub(r"(\\*)\|", lambda match: match.group(1) * 2 + "\\|", line)
-    return "%s%s%s" % (fence, line, fence)
-
-
-def md_code(value):
-    """A code span per line, joined by <br> (a code span cannot hold a newline inside a table)."""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line for line in text.split("\n") if line.strip()]
-    if not lines:
-        return "—"
-    return "<br>".join(_md_code_line(line) for line in lines)
-
-
-def _md_value(text):
-    """A name, MAC, path or number as code; prose as escaped text."""
-    return md_code(text) if _IDENTIFIER.match(text) else md_text(text)
-
-
-def _md_fence(text, info="sh"):
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    fence = "`" * max(3, max((len(run) + 1 for run in re.findall("`{3,}", text)), default=3))
-    return "%s%s\n%s\n%s" % (fence, info, text, fence)
-
-
-def _md_row(cells):
-    return "| %s |" % " | ".join(cells)
-
-
-def _md_value_lines(label, value):
-    """``- Now: ...`` for a finding's current or expected value; a dict with many keys as a nested list."""
-    if isinstance(value, dict) and len(value) > 2:
-        lines = ["- %s:" % label]
-        for key, item in value.items():
-            words = key_words(str(key))
-            lines.append("  - %s: %s" % (md_text(words) if words is not None else md_code(key), value_words(item, str(key), _md_value)))
-        return lines
-    if isinstance(value, dict):
-        pairs = []
-        for key, item in value.items():
-            words = key_words(str(key))
-            pairs.append("%s: %s" % (md_text(words) if words is not None else md_code(key), value_words(item, str(key), _md_value)))
-        return ["- %s: %s" % (label, "; ".join(pairs) if pairs else "none")]
-    return ["- %s: %s" % (label, value_words(value, code=_md_value))]
-
-
-def _md_finding(audit, finding):
-    where = " on %s" % md_text(finding["interface"]) if finding["interface"] is not None else ""
-    out = ["### %s: %s%s (%s)" % (md_text(audit.host), md_text(finding["id"]), where, finding["severity"]), ""]
-    title = finding_title(finding)
-    out += [md_text(title[:1].upper() + title[1:]) + ".", ""]
-    if finding["why"]:
-        out.append("- Why: %s" % md_text(_one_line(finding["why"])))
-    if not (finding["id"] == AUDIT_FAILED_ID and finding["check"] == AUDIT_CHECK):
-        out += _md_value_lines("Now", finding["current"])
-        out += _md_value_lines("Expected", finding["expected"])
-        out.append("- Check: %s" % md_text(finding["check"]))
-    if finding["remediation"]:
-        # an info finding is not a fault: its remediation is advice
-        label = "Try:" if finding["id"] == AUDIT_FAILED_ID else "Tip:" if finding["severity"] == "info" else "Fix:"
-        out += ["", label, "", _md_fence(finding["remediation"])]
-    out.append("")
-    return out
-
-
-def _md_host(audit, any_enforced):
-    out = ["## %s" % md_text(audit.host), ""]
-    counts = audit.counts()
-    if audit.failed and audit.enforced is not None and audit.enforced.get("errors"):
-        out += ["**Enforcing failed** on this host (what failed and what was changed is below), so it counts as "
-                "NOT compliant.", ""]
-    elif audit.failed:
-        out += ["**The audit could not run**, so this host counts as NOT compliant.", ""]
-    else:
-        found = ", ".join(plural(counts[name], name, name if name == "info" else None)
-                          for name in ("error", "warning", "info") if counts[name])
-        if audit.nothing_to_audit:
-            out += ["Compliant, with nothing to audit: no bridge, bond, team or Docker on this host.", ""]
-        else:
-            out += ["%s: %s." % ("Compliant" if audit.compliant else "NOT compliant", found or "no findings"), ""]
-    facts = []
-    looked_at = describe_audited(audit.audited)
-    if looked_at:
-        facts.append("- Looked at: %s" % md_text(looked_at))
-    for warning in audit.warnings:
-        facts.append("- Warning: %s" % md_text(_one_line(warning)))
-    if facts:
-        out += facts + [""]
-    if audit.enforced is not None:
-        lines = change_lines(audit.enforced, code=md_code)
-        before = audit.enforced.get("findings_before")
-        counted = " (%s before, %d after)" % (plural(before, "finding"), len(audit.findings)) if before is not None else ""
-        if lines:
-            out += ["Changed by this run%s:" % counted, ""] + ["- %s" % line for line in lines] + [""]
-        else:
-            out += ["This run changed nothing on this host%s." % counted, ""]
-        problems = problem_lines(audit.enforced, code=md_code, text=lambda words: md_text(_one_line(words)))
-        if problems:
-            out += ["Failed or skipped by this run:", ""] + ["- %s" % line for line in problems] + [""]
-    elif any_enforced and not audit.failed:
-        out += ["This run did not enforce on this host.", ""]
-    for finding in audit.findings:
-        out += _md_finding(audit, finding)
-    return out
-
-
-def markdown(audits):
-    """A Markdown report: the fleet in a sentence, a table of hosts, then a section per host."""
-    out = ["# %s" % MARKDOWN_TITLE, ""]
-    if not audits:
-        out += ["No hosts in the fleet.", ""]
-        return "\n".join(out)
-    stats = summary(audits)
-    sev = stats["by_severity"]
-    worst = stats["worst_severity"]
-    out.append("%s. Findings: %s, %s, %s info; worst severity %s." % (
-        _fleet_line(stats), plural(sev["error"], "error"), plural(sev["warning"], "warning"), sev["info"],
-        "**%s**" % worst if worst else "none"))
-    changed = _changed_line(audits)
-    if changed:
-        out.append(changed[:1].upper() + changed[1:] + ".")
-    any_enforced = any(audit.enforced is not None for audit in audits)
-    header = ["Host", "Status", "Errors", "Warnings", "Info"] + (["Changed by this run"] if any_enforced else []) + ["Looked at"]
-    out += ["", _md_row(header), "|---|---|---:|---:|---:|" + ("---|" if any_enforced else "") + "---|"]
-    for audit in audits:
-        counts = audit.counts()
-        row = [md_text(audit.host), host_status(audit), str(counts["error"]), str(counts["warning"]), str(counts["info"])]
-        if any_enforced:
-            row.append(md_text(changes_in_short(audit.enforced) or ("nothing" if audit.enforced is not None else "—")))
-        row.append(md_text(describe_audited(audit.audited) or "—"))
-        out.append(_md_row(row))
-    out.append("")
-    for audit in audits:
-        out += _md_host(audit, any_enforced)
-    return visible("\n".join(out).rstrip("\n") + "\n", whole_document=True)  # no raw control characters

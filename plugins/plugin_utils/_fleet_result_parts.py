@@ -36,6 +36,24 @@ def read_audited(raw, where):
     return audited
 
 
+def read_checks(raw, where):
+    """The checks a host's audit ran, in order, or None when the result does not say."""
+    if raw is None:
+        return None
+    if isinstance(raw, str) or not isinstance(raw, (list, tuple)) or not all(isinstance(c, str) for c in raw):
+        raise FleetInputError("%s.checks: expected a list of check names, got %s" % (where, type_name(raw)))
+    return list(dict.fromkeys(str(check) for check in raw))
+
+
+def read_topology(raw, where):
+    """``topology`` (the bridge chains netstate_info returns with findings) as a plain dict, or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("bridges", []), (list, tuple)):
+        raise FleetInputError("%s.topology: expected a dict with a list of bridges, got %s" % (where, type_name(raw)))
+    return plain(raw)
+
+
 def read_warnings(raw, where):
     if raw is None:
         return []

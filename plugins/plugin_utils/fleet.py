@@ -3,15 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The fleet report on the controller: per-host result files, the report built in one pass, slice merging.
+"""The fleet report on the controller: the playbook's gate and input checks, per-host result files.
 
 The per-host result is the unit. The audit play writes each host's (lean) result to
-``<report_dir>/hosts/<host>.json``, stamped with the run id; the report play reads the files of this run's
-targets once and renders the fleet report from them; a merge reads any number of slice reports. A target
-without a current file (unreachable, or the audit did not complete) is an ``audit_failed`` host.
+``<report_dir>/hosts/<host>.json``, stamped with the run id; the report (``report_pipeline``) reads the files
+of this run's targets once. A target without a current file (unreachable, or the audit did not complete) is an
+``audit_failed`` host. The playbook's variables are checked in ``playbook_variables`` with the checks here.
 
-Everything but the three small file helpers at the end is a pure function of its input; the action plugins
-(``plugins/action/fleet_*.py``) and the ``merge_reports`` filter are thin wrappers around it.
+Everything but the three small file helpers at the end is a pure function of its input.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping
 
-from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import CHECKS, SEVERITIES, SEVERITY_RANK
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.lynis_profile import profile_path_problem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input import plain
@@ -32,15 +31,12 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input im
 FORMAT = 1
 HOSTS_DIR = "hosts"
 REPORT_FILES = ("report.json", "junit.xml", "report.md", "summary.txt")
-FAIL_ON = ("none",) + fleet_report.SEVERITIES
-CHECKS = fleet_report.CHECKS
+FAIL_ON = ("none",) + tuple(SEVERITIES)
 DUPLICATES = ("error", "newest")
 NO_RESULT_MSG = "no result from this run: unreachable, or the audit did not complete (see the play output above)"
 
 # Keys of a module result that are Ansible's bookkeeping, not the audit's.
 _DROPPED_KEYS = ("state", "invocation", "changed", "ansible_facts", "deprecations", "diff")
-# Keys the report keeps per host beside the module's own (everything but findings and state).
-_STATUS_ONLY_KEYS = ("status", "counts", "run_id", "time")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@:+=,-]*$")
 
 
@@ -134,13 +130,13 @@ def gate_hosts(report, fail_on):
     """Hosts whose findings reach the gate (an audit_failed host always does, unless the gate is none)."""
     if fail_on == "none":
         return []
-    levels = fleet_report.SEVERITIES[: fleet_report.SEVERITY_RANK[fail_on] + 1]
+    levels = SEVERITIES[: SEVERITY_RANK[fail_on] + 1]
     hosts = {f["host"] for f in report["findings"] if f["severity"] in levels}
     return sorted(hosts)
 
 
 def gate_message(report, host, fail_on, report_dir):
-    levels = fleet_report.SEVERITIES[: fleet_report.SEVERITY_RANK[fail_on] + 1]
+    levels = SEVERITIES[: SEVERITY_RANK[fail_on] + 1]
     hits = [f for f in report["findings"] if f["host"] == host and f["severity"] in levels]
     what = ", ".join(
         "%s %s%s" % (f["severity"], f["id"], " on %s" % f["interface"] if f.get("interface") else "") for f in hits
@@ -290,120 +286,34 @@ def host_document(host, run_id, result, state=None, time=None):
     return document
 
 
+def host_file_head(host, run_id):
+    """The first bytes to_json(host_document(host, run_id, ...)) writes: enough to tell whose file of which run."""
+    return ('{\n  "format": %d,\n  "host": %s,\n  "run_id": %s,\n' % (
+        FORMAT, json.dumps(str(host), ensure_ascii=False), json.dumps(str(run_id), ensure_ascii=False))).encode("utf-8")
+
+
+def write_host_result(report_dir, host, run_id, lean, state=None):
+    """hosts/<host>.json of this run, written atomically; its path."""
+    path = os.path.join(report_dir, HOSTS_DIR, host_file_name(host))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_text(path, to_json(host_document(host, run_id, lean, state)))
+    return path
+
+
+def host_task_result(lean, path):
+    """What the per-host tasks return: the lean result without the state, and whether the audit failed."""
+    result = {key: value for key, value in lean.items() if key not in ("failed", "msg", "warnings")}
+    result.update(changed=False, path=path, audit_failed=bool(lean.get("failed")),
+                  audit_error=lean.get("msg") if lean.get("failed") else None)
+    return result
+
+
 def result_of(document, host, run_id):
     """The lean result a host file holds for this run, or None when the file is not this run's."""
     if not isinstance(document, Mapping) or document.get("host") != host or document.get("run_id") != run_id:
         return None
     result = document.get("result")
     return dict(result) if isinstance(result, Mapping) else None
-
-
-# ------------------------------------------------------------------------------------------ the report
-
-
-def _counts(findings):
-    counts = dict.fromkeys(fleet_report.SEVERITIES, 0)
-    for finding in findings:
-        counts[finding["severity"]] += 1
-    return counts
-
-
-def build_report(fleet, run_id=None, time=None, meta=None, stamps=None):
-    """report.json of a fleet {host: lean result}: summary, findings, per-host status; no read model.
-
-    ``stamps`` {host: (run_id, time)} says which run wrote each host's result (default: this run, now).
-    """
-    time = time or now()
-    stamps = stamps or {}
-    summary = fleet_report.fleet_summary(fleet)
-    findings = fleet_report.fleet_findings(fleet)
-    by_host = {}
-    for finding in findings:
-        by_host.setdefault(finding["host"], []).append(finding)
-    hosts = {}
-    for host in sorted(fleet):
-        result = fleet[host]
-        status = {key: value for key, value in result.items() if key not in ("findings", "state")}
-        failed = host in summary["failed_hosts"]
-        status["status"] = "audit_failed" if failed else ("compliant" if summary["by_host"][host]["compliant"] else "not_compliant")
-        status["compliant"] = summary["by_host"][host]["compliant"]
-        status["counts"] = _counts(by_host.get(host, []))
-        if failed:
-            status["failed"] = True
-            status.setdefault("msg", by_host[host][0]["current"])
-        status["run_id"], status["time"] = stamps.get(host) or (run_id, time)
-        hosts[host] = status
-    report = {"format": FORMAT, "run_id": run_id, "time": time}
-    report.update(meta or {})
-    report.update(summary=summary, findings=findings, hosts=hosts)
-    return report
-
-
-def fleet_from_report(report, where="report"):
-    """The fleet {host: lean result} a report.json was built from (findings back under their host), and
-    {host: (run_id, time)} of each host's result."""
-    if not isinstance(report, Mapping) or not isinstance(report.get("hosts"), Mapping) \
-            or not isinstance(report.get("findings"), list):
-        raise FleetError("%s: not a hostnet.dockerhost report.json (needs 'hosts' and 'findings')" % where)
-    fleet, stamps = {}, {}
-    for host, status in report["hosts"].items():
-        if not isinstance(status, Mapping):
-            raise FleetError("%s: hosts[%r] is not a dict" % (where, host))
-        stamps[str(host)] = (status.get("run_id") or report.get("run_id"), status.get("time") or report.get("time"))
-        result = {key: value for key, value in status.items() if key not in _STATUS_ONLY_KEYS}
-        if result.get("failed"):
-            result.pop("compliant", None)
-        else:
-            result["findings"] = []
-        fleet[str(host)] = result
-    for index, finding in enumerate(report["findings"]):
-        host = finding.get("host") if isinstance(finding, Mapping) else None
-        if host not in fleet:
-            raise FleetError("%s: findings[%d] names host %r, which is not in its hosts" % (where, index, host))
-        if fleet[host].get("failed"):
-            continue  # the audit_failed finding is made again from failed/msg
-        fleet[host]["findings"].append({key: value for key, value in finding.items() if key != "host"})
-    return fleet, stamps
-
-
-def merge_reports(reports, duplicates="error"):
-    """One report from the reports of any number of slices.
-
-    ``reports`` is a list of report.json documents (or ``{"source": name, "report": document}``). A host in
-    two slices is an error naming it and both sources, unless ``duplicates='newest'``: then the result with
-    the later time stamp wins (a tie is still an error).
-    """
-    if duplicates not in DUPLICATES:
-        raise FleetError("duplicates: %r; use one of %s" % (duplicates, ", ".join(DUPLICATES)))
-    if isinstance(reports, Mapping) or not isinstance(reports, (list, tuple)):
-        raise FleetError("expected a list of reports (report.json documents), got %s" % type(reports).__name__)
-    if not reports:
-        raise FleetError("no reports to merge")
-    fleet, origin, stamps, sources = {}, {}, {}, []
-    for index, entry in enumerate(reports):
-        if isinstance(entry, Mapping) and "report" in entry and "hosts" not in entry:
-            source, report = str(entry.get("source") or "reports[%d]" % index), entry["report"]
-        else:
-            source, report = "reports[%d]" % index, entry
-        part, part_stamps = fleet_from_report(report, source)
-        sources.append({"source": source, "run_id": report.get("run_id"), "time": report.get("time"), "hosts": len(part)})
-        for host, result in part.items():
-            stamp = str(part_stamps[host][1] or "")
-            if host in fleet:
-                other_source, other_stamp = origin[host]
-                if duplicates == "error" or stamp == other_stamp:
-                    raise FleetError(
-                        "host %r is in two slices (%s and %s); a host belongs to one slice. Merge with "
-                        "duplicates=newest (hostnet_merge_duplicates=newest) to keep the newer result"
-                        % (host, other_source, source)
-                    )
-                if stamp < other_stamp:
-                    continue
-            fleet[host] = result
-            origin[host] = (source, stamp)
-            stamps[host] = part_stamps[host]
-    report = build_report(fleet, run_id="merge-" + new_run_id(), meta={"merged_from": sources}, stamps=stamps)
-    return fleet, report
 
 
 # -------------------------------------------------------------------------------- files on the controller
@@ -440,5 +350,7 @@ def read_json(path):
         return None
 
 
-def to_json(document):
+def to_json(document, compact=False):
+    if compact:
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

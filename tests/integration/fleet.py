@@ -29,8 +29,8 @@ def _ip_batch(ns, lines):
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def docker_like_topology(index, pinned):
-    """`ip -batch` lines of one host (about 130 links)."""
+def docker_like_topology(index, pinned, docker0_ports=DOCKER0_PORTS, user_bridge_ports=USER_BRIDGE_PORTS):
+    """`ip -batch` lines of one host (about 130 links with the default ports)."""
     user_bridge = "br-%012x" % (0xA0B0C0D0E000 + index)
     lines = [
         "link set lo up",
@@ -45,10 +45,10 @@ def docker_like_topology(index, pinned):
         "link add docker0 type bridge",
         "link add %s type bridge" % user_bridge,
     ]
-    for port in range(DOCKER0_PORTS):
+    for port in range(docker0_ports):
         lines.append("link add vethd%03d type veth peer name ceth%03d" % (port, port))
         lines.append("link set vethd%03d master docker0" % port)
-    for port in range(USER_BRIDGE_PORTS):
+    for port in range(user_bridge_ports):
         lines.append("link add vethu%03d type veth peer name ueth%03d" % (port, port))
         lines.append("link set vethu%03d master %s" % (port, user_bridge))
     if pinned:
@@ -62,8 +62,9 @@ def docker_like_topology(index, pinned):
 class Fleet:
     """N namespace hosts host000..hostNNN; ``inventory()`` writes an inventory of all or some of them."""
 
-    def __init__(self, size, python=None, prefix=None):
+    def __init__(self, size, python=None, prefix=None, ports=(DOCKER0_PORTS, USER_BRIDGE_PORTS)):
         self.python = python or sys.executable
+        self.ports = ports  # container veths on docker0 and on the user bridge
         self.tag = prefix or "hnf-%s" % uuid.uuid4().hex[:6]
         self.dir = Path(tempfile.mkdtemp(prefix="hostnet-fleet-"))
         self.hosts = {}
@@ -79,7 +80,7 @@ class Fleet:
         ns = "%s-%03d" % (self.tag, index)
         subprocess.run(["ip", "netns", "add", ns], check=True)
         self.hosts[host] = ns
-        _ip_batch(ns, docker_like_topology(index, pinned=index % 3 == 2))
+        _ip_batch(ns, docker_like_topology(index, index % 3 == 2, *self.ports))
         subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], check=True)
         wrapper = self.dir / ("python-%s" % host)
         wrapper.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (ns, self.python))

@@ -1,24 +1,5 @@
 #!/usr/bin/env bash
-# ansible-test sanity with the local Python (no containers). ansible-test wants the collection at
-# .../ansible_collections/hostnet/dockerhost as a real directory, so the tracked and new files are copied
-# there first. Exemptions, each with its reason, live in tests/sanity/ignore-*.txt.
+# ansible-test sanity with the local Python (no containers), on a copy of this checkout (tests/ansible-test.sh).
+# Exemptions, each with its reason, live in tests/sanity/ignore-<ansible-core version>.txt.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-dest="$repo/.build/sanity/ansible_collections/hostnet/dockerhost"
-rm -rf "$repo/.build/sanity"
-mkdir -p "$dest"
-cd "$repo"
-git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$dest"
-cd "$dest"
-git init -q && git add -A >/dev/null  # ansible-test lists the collection's files through git
-# ansible-test bootstraps pip with a script from a host we cannot reach; give it the local stand-in.
-pip_version=$(python - <<'PY'
-import pathlib, re, ansible_test
-source = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
-print(re.search(r"pip='([0-9.]+)'", source).group(1))
-PY
-)
-cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
-[ -f "$cache" ] || { mkdir -p "$(dirname "$cache")" && cp "$repo/tests/sanity/get_pip_standin.py" "$cache"; }
-py=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-exec ansible-test sanity --python "$py" --color no "$@"
+exec "$(dirname "$0")/../ansible-test.sh" sanity "$@"

@@ -12,12 +12,15 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SKIP = {".venv", ".build", ".lab-cache", "node_modules", ".git"}
+SKIP = {".venv", ".build", ".lab-cache", "node_modules", ".git", ".ansible"}
 
 
 def project_files():
     for path in sorted(ROOT.rglob("*.py")):
-        if not SKIP.intersection(path.relative_to(ROOT).parts) and not path.name.startswith("."):
+        parts = path.relative_to(ROOT).parts
+        # .venv-2.18, .venv-publish: the other virtualenvs of the Makefile
+        if not SKIP.intersection(parts) and not any(part.startswith(".venv-") for part in parts) \
+                and not path.name.startswith("."):
             yield path
 
 

@@ -113,14 +113,17 @@ def lag_port_promisc_findings(state, strict=False):
 # bridge_mac
 
 
-def bridge_mac_findings(state):
-    """Bridges with no MAC of their own (addr_assign_type not 3): they take their lowest port's MAC."""
+def bridge_mac_findings(state, policy="auto"):
+    """Bridges with no MAC of their own (addr_assign_type not 3): they take their lowest port's MAC.
+
+    The remediation pins the MAC hostnet.dockerhost.bridge_mac pins with ``policy`` (the run's
+    hostnet_bridge_mac_policy), so that --check names what the enforcing run would do."""
     findings = []
     for bridge in state.bridges():
         if bridge.mac_is_set:
             continue
         ports = ports_by_mac(state, bridge)
-        remediation = _pin_command(state, bridge)
+        remediation = _pin_command(state, bridge, policy)
         if not ports:
             findings.append(Finding(
                 "bridge_mac_inherited", "bridge_mac", "warning", bridge.name,
@@ -155,14 +158,14 @@ def bridge_mac_findings(state):
     return findings
 
 
-def _pin_command(state, bridge):
-    """The command that pins what hostnet.dockerhost.bridge_mac pins by default (one rule: choose_bridge_mac)."""
+def _pin_command(state, bridge, policy="auto"):
+    """The command that pins what hostnet.dockerhost.bridge_mac pins with ``policy`` (one rule: choose_bridge_mac)."""
     try:
-        mac, source = choose_bridge_mac(state, bridge, machine_id=state.machine_id)
-    except InvalidInput:
+        mac, source = choose_bridge_mac(state, bridge, policy=policy, machine_id=state.machine_id)
+    except InvalidInput as exc:
+        why = "no MAC to keep and no /etc/machine-id to derive one" if policy == "auto" else str(exc)
         return ("ip link set dev %s address 02:xx:xx:xx:xx:xx  # put a unicast, locally administered MAC there: "
-                "no MAC to keep and no /etc/machine-id to derive one; persist with hostnet.dockerhost.bridge_mac "
-                "mac=..." % shell_quote(bridge.name))
+                "%s; persist with hostnet.dockerhost.bridge_mac mac=..." % (shell_quote(bridge.name), why))
     how = {"kept": "keeps the current MAC", "uplink": "takes the uplink's MAC",
            "derived": "a MAC derived from /etc/machine-id"}[source]
     return "ip link set dev %s address %s  # %s; persist with hostnet.dockerhost.bridge_mac" % (
@@ -338,19 +341,13 @@ def file_problem_findings(state):
     return findings
 
 
-def _without_strict(check):
-    def run(state, strict):  # pylint: disable=unused-argument
-        return check(state)
-
-    return run
-
-
+# check -> findings(state, options); options: strict, bridge_mac_policy
 _CHECK_FUNCTIONS = {
-    "promisc": lag_port_promisc_findings,
-    "bridge_mac": _without_strict(bridge_mac_findings),
-    "forwarding": _without_strict(forwarding_findings),
-    "networkd": _without_strict(networkd_findings),
-    "capture": _without_strict(capture_findings),
+    "promisc": lambda state, options: lag_port_promisc_findings(state, options["strict"]),
+    "bridge_mac": lambda state, options: bridge_mac_findings(state, options["bridge_mac_policy"]),
+    "forwarding": lambda state, options: forwarding_findings(state),
+    "networkd": lambda state, options: networkd_findings(state),
+    "capture": lambda state, options: capture_findings(state),
 }
 
 
@@ -358,11 +355,12 @@ def sort_key(finding):
     return (SEVERITY_RANK[finding.severity], finding.check, finding.interface or "", finding.id)
 
 
-def audit(state, checks=CHECKS, strict=False, include=None, exclude=None):
+def audit(state, checks=CHECKS, strict=False, include=None, exclude=None, bridge_mac_policy="auto"):
     """All findings for ``state``: only the selected checks, only interfaces in include / not in exclude."""
     findings = []
+    options = {"strict": strict, "bridge_mac_policy": bridge_mac_policy}
     for check in checks:
-        findings.extend(_CHECK_FUNCTIONS[check](state, strict))
+        findings.extend(_CHECK_FUNCTIONS[check](state, options))
     findings.extend(f for f in file_problem_findings(state) if f.check in checks)
     if include:
         findings = [f for f in findings if f.interface is None or f.interface in include]

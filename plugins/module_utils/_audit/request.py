@@ -19,7 +19,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings
     is_compliant,
     summarize,
 )
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.scope import audited
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.scope import audited, topology
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
@@ -78,7 +78,8 @@ def audit_host(params):
                 option, ", ".join(names),
                 "no finding about it can be reported" if option == "include" else "nothing was silenced for it")))
     warnings += [visible("%s %s" % (problem.path, problem.error)) for problem in state.file_problems if problem.audited]
-    findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude)
+    findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude,
+                     bridge_mac_policy=params.get("bridge_mac_policy") or "auto")
     result = dict(
         changed=False,
         compliant=is_compliant(findings),
@@ -89,6 +90,8 @@ def audit_host(params):
         unknown_interfaces=unknown,
         audit_warnings=warnings,
     )
+    if findings:  # the report draws the hosts with findings
+        result["topology"] = topology(state)
     if params["return_state"]:
         result["state"] = state.to_dict()
     return result

@@ -40,6 +40,31 @@ def audited(state):
     return scope
 
 
+MAX_TOPOLOGY_PORTS = 16  # other ports of one bridge named in the topology; the rest are counted
+
+
+def topology(state):
+    """The bridge chains in a few hundred bytes, for the report's pictures: per bridge its bonds and teams with
+    their ports, its other ports (by kind) and how many container veths; never the read model."""
+    bridges = []
+    for bridge in sorted(state.bridges(), key=lambda link: link.name):
+        ports = [state.links[name] for name in bridge.ports if name in state.links]
+        named = []
+        for port in ports:
+            if port.kind == "veth":
+                continue
+            entry = {"name": port.name, "kind": port.kind}
+            if port.ports and port.kind in ("bond", "team"):
+                entry["ports"] = list(port.ports)
+            named.append(entry)
+        entry = {"name": bridge.name, "ports": named[:MAX_TOPOLOGY_PORTS],
+                 "veths": sum(1 for port in ports if port.kind == "veth")}
+        if len(named) > MAX_TOPOLOGY_PORTS:
+            entry["more_ports"] = len(named) - MAX_TOPOLOGY_PORTS
+        bridges.append(entry)
+    return {"bridges": bridges}
+
+
 def describe(scope):
     parts = [_plural(scope["bridges"], "bridge")]
     if scope["bonds"] or not scope["teams"]:

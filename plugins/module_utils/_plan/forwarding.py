@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """networkd_forwarding: keep IPv4 (and IPv6) forwarding on the interfaces that carry container traffic.
 
-Seed 004: systemd-networkd set the uplink's ``net.ipv4.conf.X.forwarding`` back to 0 whenever it configured
+systemd-networkd set the uplink's ``net.ipv4.conf.X.forwarding`` back to 0 whenever it configured
 the link again, so routed container traffic stopped at random moments. The fix is the forwarding key in the
 link's .network - but which key depends on the running systemd (``_networkd.forwarding_key_for``).
 

@@ -30,13 +30,13 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate impor
 LEDGER = "port_promisc"
 PROFILES_KEY = "lynis_profiles"  # the ledger's record of the lynis profiles it wrote a block into
 
-# The note of an interface named in ``interfaces`` that is not a LAG port (seed 001).
+# The note of an interface named in ``interfaces`` that is not a LAG port (for example docker0).
 NAMED_NOTE = (
     "%s is not a LAG port; promiscuous, it accepts frames for every destination MAC. The right fix when frames "
     "for it arrive by design addressed to MACs that are not its own (e.g. container MACs behind it; in a VM the "
     "hypervisor's vSwitch must deliver them too: it passes only frames for MACs it knows unless its port group "
     "allows promiscuous mode or MAC learning). It only hides a MAC problem when the frames carry a MAC the "
-    "bridge had before (seed 001: docker0 in a VMware guest passed traffic only while tcpdump ran; neighbours "
+    "bridge had before (one reported case: docker0 in a VMware guest passed traffic only while tcpdump ran; neighbours "
     "and containers kept an old gateway MAC): then pin the bridge's MAC with hostnet.dockerhost.bridge_mac "
     "(the audit's bridge_mac_inherited finding) and leave promiscuous mode off.")
 

@@ -20,6 +20,10 @@ import tempfile
 import pytest
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# Tests here import each other (``from test_fleet_report_filters import ...``); ansible-test units does not put
+# this directory on sys.path.
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def _collections_root():

@@ -12,7 +12,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hostnet.dockerhost.plugins.filter import merge_reports as merge_filter
-from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet, report_pipeline
 
 
 def finding(fid="bridge_mac_inherited", severity="error", interface="br0", check="bridge_mac"):
@@ -145,8 +145,8 @@ def fleet_of(**hosts):
 def test_report_holds_summary_findings_and_status_but_no_state():
     results = fleet_of(web1=module_result(finding()), web2=module_result())
     results["web3"] = {"failed": True, "msg": "unreachable"}
-    report = fleet.build_report(results, run_id="r1", time="2026-01-01T00:00:00Z",
-                                stamps={"web1": ("r1", "2026-01-01T00:00:01Z")})
+    report = report_pipeline.build_report(results, run_id="r1", time="2026-01-01T00:00:00Z",
+                                          stamps={"web1": ("r1", "2026-01-01T00:00:01Z")})
     assert report["summary"]["hosts"] == 3 and report["summary"]["failed_hosts"] == ["web3"]
     assert [(f["host"], f["id"]) for f in report["findings"]] == [("web1", "bridge_mac_inherited"), ("web3", "audit_failed")]
     assert report["hosts"]["web1"] == {"compliant": False, "summary": {"error": 0, "warning": 0, "info": 0},
@@ -160,13 +160,13 @@ def test_report_holds_summary_findings_and_status_but_no_state():
 def test_a_report_gives_back_the_fleet_it_was_built_from():
     results = fleet_of(web1=module_result(finding(), finding(fid="x", severity="info", interface=None, check="capture")))
     results["web3"] = {"failed": True, "msg": "no pyroute2", "missing_package": "python3-pyroute2"}
-    report = fleet.build_report(results, run_id="r1")
-    again, stamps = fleet.fleet_from_report(json.loads(json.dumps(report)))
-    assert fleet.build_report(again, run_id="r1", time=report["time"], stamps=stamps) == report
+    report = report_pipeline.build_report(results, run_id="r1")
+    again, stamps = report_pipeline.fleet_from_report(json.loads(json.dumps(report)))
+    assert report_pipeline.build_report(again, run_id="r1", time=report["time"], stamps=stamps) == report
 
 
 def test_gate_hosts_and_messages():
-    report = fleet.build_report(fleet_of(web1=module_result(finding(severity="warning")), web2=module_result(
+    report = report_pipeline.build_report(fleet_of(web1=module_result(finding(severity="warning")), web2=module_result(
         finding(fid="capture_any_duplicates", severity="info", interface="bond0", check="capture"))), run_id="r")
     assert fleet.gate_hosts(report, "none") == []
     assert fleet.gate_hosts(report, "error") == []
@@ -181,12 +181,12 @@ def test_gate_hosts_and_messages():
 
 def slice_report(run_id, time, **hosts):
     results = fleet_of(**hosts)
-    return fleet.build_report(results, run_id=run_id, time=time, stamps={h: (run_id, time) for h in results})
+    return report_pipeline.build_report(results, run_id=run_id, time=time, stamps={h: (run_id, time) for h in results})
 
 
 def test_merged_slices_equal_one_run_over_all_hosts():
-    one = fleet.build_report(fleet_of(a=module_result(finding()), b=module_result(), c=module_result(finding(interface="docker0"))),
-                             run_id="all")
+    one = report_pipeline.build_report(fleet_of(a=module_result(finding()), b=module_result(),
+                                                c=module_result(finding(interface="docker0"))), run_id="all")
     first = slice_report("s1", "2026-01-01T00:00:00Z", a=module_result(finding()), c=module_result(finding(interface="docker0")))
     second = slice_report("s2", "2026-01-01T00:00:05Z", b=module_result())
     merged = merge_filter.merge_reports([first, second])
@@ -212,7 +212,11 @@ def test_a_host_in_two_slices_is_an_error_unless_the_newest_is_asked_for():
     ([], "no reports to merge"),
     ({"hosts": {}}, "expected a list of reports"),
     ([{"summary": {}}], "not a hostnet.dockerhost report.json"),
-    ([{"hosts": {"a": {"status": "compliant"}}, "findings": [{"host": "b", "id": "x"}]}], "names host 'b'"),
+    ([{"format": 1, "hosts": {"a": {"status": "compliant"}}, "findings": [{"host": "b", "id": "x"}]}],
+     "names host 'b'"),
+    ([{"format": 99, "hosts": {}, "findings": []}], r"reports\[0\]: report format 99 is not one this collection"),
+    ([{"format": 1, "hosts": {"a": {"status": "fine"}}, "findings": []}],
+     r"reports\[0\]: host 'a' has the unknown status 'fine'; a report says compliant, not_compliant, audit_failed"),
 ])
 def test_merge_refuses_what_is_not_a_report(reports, message):
     with pytest.raises(AnsibleFilterError, match=message):
@@ -225,7 +229,7 @@ def test_a_hosts_warnings_reach_its_status_in_the_report():
     result = module_result()
     result["warnings"] = ["exclude: docker0 is not on this host"]
     lean, _state = fleet.lean_result(result)
-    report = fleet.build_report({"web1": lean}, run_id="r")
+    report = report_pipeline.build_report({"web1": lean}, run_id="r")
     assert report["hosts"]["web1"]["warnings"] == ["exclude: docker0 is not on this host"]
     assert report["hosts"]["web1"]["status"] == "compliant"
 

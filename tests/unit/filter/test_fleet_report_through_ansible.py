@@ -88,10 +88,6 @@ PLAYBOOK = textwrap.dedent(
               content: "{{ fleet | hostnet.dockerhost.findings_to_markdown }}"
             - name: summary_filter.txt
               content: "{{ fleet | hostnet.dockerhost.fleet_summary_text(report_dir='/srv/audit') }}"
-            # the playbook's template, with the variable names the playbook gives it
-            - name: summary_template.txt
-              content: "{{ lookup('ansible.builtin.template', summary_template,
-                                  template_vars={'__hostnet_fleet': fleet, 'hostnet_report_dir': '/srv/audit'}) }}"
           delegate_to: localhost
           run_once: true
     """
@@ -139,10 +135,7 @@ def test_playbook_with_every_filter(collections_root, tmp_path):
     (tmp_path / "hosts.ini").write_text(
         "[docker_hosts]\ndocker1\ndocker2\ndocker3\n\n[docker_hosts:vars]\nansible_connection=local\n", encoding="utf-8"
     )
-    template = os.path.join(REPO_ROOT, "playbooks", "templates", "summary.txt.j2")
-    (tmp_path / "vars.json").write_text(
-        json.dumps({"audits": AUDITS, "out_dir": str(tmp_path), "summary_template": template}), encoding="utf-8"
-    )
+    (tmp_path / "vars.json").write_text(json.dumps({"audits": AUDITS, "out_dir": str(tmp_path)}), encoding="utf-8")
     result = run(["ansible-playbook", "-i", "hosts.ini", "site.yml", "-e", "@vars.json"], collections_root, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[WARNING]" not in result.stderr, result.stderr
@@ -164,7 +157,6 @@ def test_playbook_with_every_filter(collections_root, tmp_path):
     assert "- bridge `br0` pinned from MAC `02:42:ac:11:00:02` to `52:54:00:12:34:56` (the uplink's MAC)" in markdown
 
     summary_text = (tmp_path / "summary_filter.txt").read_text(encoding="utf-8")
-    assert (tmp_path / "summary_template.txt").read_text(encoding="utf-8") == summary_text
     assert summary_text.splitlines() == [
         "hostnet.dockerhost audit: 3 hosts, 1 compliant, 1 not compliant, 1 not audited",
         "findings: 2 error, 0 warning, 0 info",

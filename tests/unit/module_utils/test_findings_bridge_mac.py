@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import ZERO_MAC, bridge_mac_findings
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import ports_by_mac
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import choose_bridge_mac, ports_by_mac
 from hostnet_builders import bond, bridge, link, state
 
 INHERITED = 1  # NET_ADDR_RANDOM: what sysfs shows for a bridge that took a port's MAC
@@ -200,3 +200,25 @@ def test_names_never_matter():
     assert [(f.interface, f.severity, f.current["lowest_port"]) for f in findings] == [("brx", "error", "ctr-a")]
     assert findings[0].current["mac_if_lowest_port_leaves"] == "5a:00:00:00:00:07"
     assert "address 02:aa:00:00:00:01  # keeps the current MAC" in findings[0].remediation
+
+
+def test_the_remediation_names_the_mac_the_runs_policy_would_pin():
+    host = state(
+        bridge("br0", addr_assign_type=INHERITED, mac="02:00:00:00:00:01"),
+        link("veth1", "veth", master="br0", mac="02:00:00:00:00:01"),
+        link("eno1", "physical", master="br0", mac="52:54:00:00:00:09"),
+    )
+    host.machine_id = "0123456789abcdef0123456789abcdef"
+    assert "address 02:00:00:00:00:01  # keeps the current MAC" in bridge_mac_findings(host, "auto")[0].remediation
+    assert "address 52:54:00:00:00:09  # takes the uplink's MAC" in bridge_mac_findings(host, "uplink")[0].remediation
+    derived = bridge_mac_findings(host, "derived")[0].remediation
+    mac, source = choose_bridge_mac(host, host.links["br0"], policy="derived", machine_id=host.machine_id)
+    assert source == "derived" and mac not in ("02:00:00:00:00:01", "52:54:00:00:00:09")
+    assert "address %s  # a MAC derived from /etc/machine-id" % mac in derived
+
+
+def test_the_uplink_policy_on_a_bridge_of_veths_says_why_it_cannot_pin():
+    host = state(bridge("br0", addr_assign_type=INHERITED, mac="02:00:00:00:00:01"),
+                 link("veth1", "veth", master="br0", mac="02:00:00:00:00:01"))
+    remediation = bridge_mac_findings(host, "uplink")[0].remediation
+    assert "policy=uplink: bridge br0 has no port other than container veths" in remediation
