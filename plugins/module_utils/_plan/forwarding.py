@@ -39,7 +39,7 @@ import os
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import container_traffic_interfaces
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.networkd import dropin_path
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.sysctl_d import SysctlDBackend
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, InvalidInput, NameNotWritable, Unsupported
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, NameNotWritable, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.forwarding_model import (
     EDITABLE_PREFIX,
