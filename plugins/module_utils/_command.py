@@ -31,11 +31,12 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import 
 
 COMMAND_ENV = {"LC_ALL": "C"}
 NOT_INSTALLED = 127  # the shell's code for "command not found", for a tool that is optional on a host
-DEFAULT_TIMEOUT = 10  # the read model's read-only helpers (networkctl --version, teamdctl state dump)
+DEFAULT_TIMEOUT = 60  # the read model's read-only helpers (networkctl --version, teamdctl state dump)
 # A module's commands: reloads (networkctl reload, udevadm control --reload, netplan generate), profile changes
 # (nmcli connection modify/load), systemd-run. Each takes well under a second on a healthy host; nmcli's own
-# D-Bus wait is 25 s, so a minute is a hung command, not a slow one.
-MODULE_TIMEOUT = 60
+# D-Bus wait is 25 s; five minutes leave room for an emulated or overloaded host (the lab saw single
+# steps take over a minute under load) and still end a hung command.
+MODULE_TIMEOUT = 300
 
 
 class CommandTimeout(HostnetError):
