@@ -250,6 +250,14 @@ state:
       description: Interfaces that disappeared while the host was read.
       type: list
       elements: str
+    interrupted_dumps:
+      description:
+        - The netlink dumps (C(link), C(addr), C(route)) that links changing under the read kept interrupting
+          through every retry (8 within about 0.6 s). The last answer is used: a link created during the read
+          may be missing, as if created after it. Also said in a warning. Empty on a host that holds still.
+      type: list
+      elements: str
+      version_added: 0.5.0
     file_problems:
       description: Host files that exist but could not be read or parsed.
       type: list

@@ -78,6 +78,10 @@ def audit_host(params):
                 option, ", ".join(names),
                 "no finding about it can be reported" if option == "include" else "nothing was silenced for it")))
     warnings += [visible("%s %s" % (problem.path, problem.error)) for problem in state.file_problems if problem.audited]
+    if state.interrupted_dumps:
+        warnings.append("links kept changing while the host was read (netlink %s dump interrupted on every retry): "
+                        "the audit used the last answer; a link created during the read may be missing"
+                        % "/".join(state.interrupted_dumps))
     findings = audit(state, checks=checks, strict=params["strict"], include=include, exclude=exclude,
                      bridge_mac_policy=params.get("bridge_mac_policy") or "auto")
     result = dict(

@@ -213,10 +213,10 @@ def assemble_links(by_index, masters, active, sysfs_reader):
 
 def read_host_state(read_teams=True):
     """Read the whole host once. Raises ReadError only when netlink itself cannot be read."""
-    by_index, masters, active, routes = dump_netlink()
+    by_index, masters, active, routes, interrupted = dump_netlink()
     links, vanished = assemble_links(by_index, masters, active, _read_sysfs_link)
     problems = []
-    state = HostState(links=links, vanished=vanished, file_problems=problems)
+    state = HostState(links=links, vanished=vanished, file_problems=problems, interrupted_dumps=interrupted)
     state.ip_forward = _read_bool_file(PROC_IPV4_FORWARD, problems)
     state.ipv6_forwarding = _read_bool_file(PROC_IPV6_FORWARDING, problems)
     state.default_routes = [DefaultRoute(family, by_index[oif].name, gateway) for family, oif, gateway in routes

@@ -201,6 +201,8 @@ class HostState:
     vanished: List[str] = field(default_factory=list)
     file_problems: List[FileProblem] = field(default_factory=list)
     machine_id: Optional[str] = None
+    # netlink dumps ("link", "addr", "route") still flagged interrupted by concurrent changes after every retry
+    interrupted_dumps: List[str] = field(default_factory=list)
 
     def lags(self):
         return [link for link in self.links.values() if link.kind in LAG_KINDS]
@@ -231,5 +233,6 @@ class HostState:
                 "link_network_file": dict(self.networkd.link_network_file),
             },
             "vanished": list(self.vanished),
+            "interrupted_dumps": list(self.interrupted_dumps),
             "file_problems": [asdict(p) for p in self.file_problems],
         }

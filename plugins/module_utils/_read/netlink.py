@@ -18,6 +18,7 @@ import errno
 import os
 import socket
 import struct
+import time
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import ReadError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import (
@@ -61,7 +62,12 @@ RTA_GATEWAY = 5
 RTA_MULTIPATH = 9
 RTA_TABLE = 15
 RT_TABLE_MAIN = 254
-DUMP_ATTEMPTS = 5
+# A dump the kernel flags interrupted (NLM_F_DUMP_INTR: links changed while it ran) is asked again, after a
+# growing pause (5 ms doubling, about 0.6 s in all); the last answer is used even when interrupted: it is the
+# host as it was while changing (a link added meanwhile may be missing, as if added after the read; one that
+# vanished is dropped when its sysfs files are read), and the state says so (interrupted_dumps).
+DUMP_ATTEMPTS = 8
+DUMP_PAUSE = 0.005
 
 _NLA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
@@ -119,6 +125,10 @@ def _route_message(data, start, end):
 class DumpInterrupted(Exception):
     """The kernel flagged the dump inconsistent (NLM_F_DUMP_INTR): links changed while it ran."""
 
+    def __init__(self, messages):
+        super().__init__("dump interrupted")
+        self.messages = messages
+
 
 def _request_dump(sock, seq, msg_type, body, parse):
     """Send one dump request and read its multipart answer; [RawMessage]. Raises OSError, DumpInterrupted."""
@@ -137,7 +147,7 @@ def _request_dump(sock, seq, msg_type, body, parse):
                 interrupted = interrupted or bool(flags & NLM_F_DUMP_INTR)
                 if kind == NLMSG_DONE:
                     if interrupted:
-                        raise DumpInterrupted()
+                        raise DumpInterrupted(messages)
                     return messages
                 if kind == NLMSG_ERROR:
                     code = -struct.unpack_from("=i", data, offset + NLMSG_HEADER.size)[0]
@@ -328,35 +338,42 @@ def default_routes(route_msgs):
     return found
 
 
-def _dump(sock, seq, what, msg_type, body, parse):
-    """A dump, retried when the kernel flags it interrupted by concurrent changes (container churn)."""
+def _dump(sock, seq, what, msg_type, body, parse, interrupted=None):
+    """A dump, asked again when the kernel flags it interrupted by concurrent changes (container churn); the
+    last interrupted answer is used and ``what`` appended to ``interrupted`` (DUMP_ATTEMPTS)."""
     for attempt in range(DUMP_ATTEMPTS):
         try:
             return _request_dump(sock, seq + attempt * 16, msg_type, body, parse)
-        except DumpInterrupted:
-            continue
+        except DumpInterrupted as exc:
+            last = exc.messages
+            if attempt + 1 < DUMP_ATTEMPTS:
+                time.sleep(DUMP_PAUSE * 2 ** attempt)
         except OSError as exc:
             raise ReadError("netlink %s dump failed: %s" % (what, exc.strerror or exc), error=repr(exc))
-    raise ReadError("netlink %s dump was interrupted %d times in a row by concurrent changes" % (what, DUMP_ATTEMPTS))
+    if interrupted is not None and what not in interrupted:
+        interrupted.append(what)
+    return last
 
 
 def dump_netlink():
     """One link, address and route dump.
 
-    Returns (links by ifindex, master ifindexes, active slaves, default routes as [(family, oif, gateway)]);
-    the links carry their addresses.
+    Returns (links by ifindex, master ifindexes, active slaves, default routes as [(family, oif, gateway)],
+    the dumps that stayed interrupted by concurrent changes); the links carry their addresses.
     """
+    interrupted = []
     try:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
     except OSError as exc:
         raise ReadError("cannot open a netlink socket: %s" % (exc.strerror or exc), error=repr(exc))
     try:
         sock.bind((0, 0))
-        link_msgs = _dump(sock, 1, "link", RTM_GETLINK, IFINFOMSG.pack(0, 0, 0, 0, 0), _link_message)
-        addr_msgs = _dump(sock, 2, "addr", RTM_GETADDR, _RTGENMSG.pack(0), _address_message)
-        route_msgs = (_dump(sock, 3, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET, 0, 0, 0, 0, 0, 0, 0, 0), _route_message)
+        link_msgs = _dump(sock, 1, "link", RTM_GETLINK, IFINFOMSG.pack(0, 0, 0, 0, 0), _link_message, interrupted)
+        addr_msgs = _dump(sock, 2, "addr", RTM_GETADDR, _RTGENMSG.pack(0), _address_message, interrupted)
+        route_msgs = (_dump(sock, 3, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET, 0, 0, 0, 0, 0, 0, 0, 0), _route_message,
+                            interrupted)
                       + _dump(sock, 4, "route", RTM_GETROUTE, _RTMSG.pack(AF_INET6, 0, 0, 0, 0, 0, 0, 0, 0),
-                              _route_message))
+                              _route_message, interrupted))
     except OSError as exc:
         raise ReadError("netlink dump failed: %s" % (exc.strerror or exc), error=repr(exc))
     finally:
@@ -373,7 +390,7 @@ def dump_netlink():
         decoded = decode_address(msg)
         if decoded and decoded[0] in by_index:
             by_index[decoded[0]].addresses.append(decoded[1])
-    return by_index, masters, active, default_routes(route_msgs)
+    return by_index, masters, active, default_routes(route_msgs), interrupted
 
 
 # --------------------------------------------------------------------------------------------------------

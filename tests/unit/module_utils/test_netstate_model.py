@@ -713,6 +713,14 @@ def test_an_interrupted_dump_is_retried_and_an_error_names_the_errno():
     messages = netlink._dump(sock, 1, "link", 18, b"\0" * 16, netlink._link_message)
     assert [m["index"] for m in messages] == [1] and len(sock.sent) == 2
 
+    # links that never hold still: every retry interrupted; the last answer is used and the dump named
+    always = [[_nlmsg(16, 1 + 16 * n, _ifinfo(1, "lo"), flags=0x10) + _nlmsg(16, 1 + 16 * n, _ifinfo(n + 2, "v%d" % n), flags=0x10)
+               + _nlmsg(3, 1 + 16 * n, b"\0\0\0\0", flags=0x10)] for n in range(netlink.DUMP_ATTEMPTS)]
+    sock, interrupted = _FakeNetlinkSocket(always), []
+    messages = netlink._dump(sock, 1, "link", 18, b"\0" * 16, netlink._link_message, interrupted)
+    assert [m["index"] for m in messages] == [1, netlink.DUMP_ATTEMPTS + 1]
+    assert len(sock.sent) == netlink.DUMP_ATTEMPTS and interrupted == ["link"]
+
     refused = [_nlmsg(2, 1, struct.pack("=i", -1) + b"\0" * 16)]
     with pytest.raises(ReadError, match="netlink link dump failed: Operation not permitted"):
         netlink._dump(_FakeNetlinkSocket([refused]), 1, "link", 18, b"\0" * 16, netlink._link_message)
