@@ -253,7 +253,7 @@ state:
     interrupted_dumps:
       description:
         - The netlink dumps (C(link), C(addr), C(route)) that links changing under the read kept interrupting
-          through every retry (8 within about 0.6 s). The last answer is used: a link created during the read
+          through every retry (8 within about 0.6 s). The last answer is used; a link created during the read
           may be missing, as if created after it. Also said in a warning. Empty on a host that holds still.
       type: list
       elements: str
