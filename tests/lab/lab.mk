@@ -9,7 +9,8 @@
 #   make lab-list                       running lab guests
 #   make test-lab                       every molecule scenario (LAB_SCENARIOS="a b" for a subset,
 #                                       LAB_JOBS=1 for one at a time; default 2; LAB_RETRIES=0 for no
-#                                       second attempt of a failed scenario; default 1)
+#                                       second attempt of a failed scenario; default 1; none after
+#                                       LAB_RETRY_UNTIL s of lab, default 2400)
 
 PYTHON ?= python3
 LAB_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
