@@ -5,9 +5,12 @@ A fix failing half-way: the bridges before and after the failed one and the forw
 is failed in the recap, and report.json, report.md and summary.txt say what changed and what failed. A .network
 with a latin-1 comment and a NUL byte is audited with a warning naming the byte offset.
 
-The test of bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (enforced or skipped, the kernel
-and the files checked, the suggested commands run through ``sh -c``) follows on the hostile-names branch once it
-has run under the namespace lock; ``_bridges``/``_kernel``/``HOSTILE`` below are its helpers.
+Bridges named ``b;reboot``, ``b$(id)``, ``-x`` and ``b<ESC>[31m`` (the kernel accepts all of them; measured with
+``ip link add NAME type bridge``), each drifting, with a private /etc and /var/lib: the fleet playbook enforces;
+every bridge the udev fallback can write is pinned with its rule written literally, every other one is left
+exactly as it was (MAC, addr_assign_type, no file) and reported skipped with the reason; the remediation the
+report gives for a bridge left unpinned, run through ``sh -c`` in the namespace, pins that bridge and nothing
+else.
 """
 
 from __future__ import annotations
@@ -51,6 +54,69 @@ def _kernel(ns, names):
     links = _links(ns)
     bridges = {name: (links[name]["address"], ns.read("/sys/class/net/%s/addr_assign_type" % name)) for name in names}
     return bridges, sorted((name, link.get("address")) for name, link in links.items())
+
+
+def test_hostile_bridge_names_are_audited_enforced_or_skipped_never_half_done(netns, tmp_path):
+    names = list(HOSTILE)
+    _bridges(netns, names)
+    etc, _varlib, wrap = private_host(tmp_path)
+    (etc / "udev" / "rules.d").mkdir(parents=True, exist_ok=True)
+    before, _links = _kernel(netns, names)
+    assert all(assign != "3" for _mac, assign in before.values())
+
+    proc = playbook(netns.name, tmp_path / "r", "-e", '{"hostnet_checks": ["bridge_mac"]}', check=False, wrap=wrap)
+
+    # skipped items are not failures: the host is ok in the recap, and the skips are reported
+    assert re.search(r"(?m)^localhost +: ok=[0-9]+ +changed=[1-9][0-9]* +unreachable=0 +failed=0 ", proc.stdout), proc.stdout
+    after, _links = _kernel(netns, names)
+    for name, (port_mac, writable) in HOSTILE.items():
+        rule = etc / RULES / ("90-hostnet-dockerhost-mac-%s.rules" % name)
+        if writable:
+            assert after[name] == (port_mac, "3"), name  # policy auto keeps the MAC, now set
+            text = rule.read_text()
+            assert 'KERNEL=="%s", RUN+="/usr/sbin/ip link set dev %s address %s"' % (name, name, port_mac) in text \
+                or 'KERNEL=="%s", RUN+="/sbin/ip link set dev %s address %s"' % (name, name, port_mac) in text, text
+        else:
+            assert after[name] == before[name], name  # neither the MAC nor a file: not half-done
+            assert not rule.exists(), name
+    assert sorted(p.name for p in (etc / RULES).iterdir() if p.name.startswith("90-hostnet")) == sorted(
+        "90-hostnet-dockerhost-mac-%s.rules" % n for n, (_m, writable) in HOSTILE.items() if writable)
+
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    host = report["hosts"]["localhost"]
+    enforced = host["enforced"]
+    assert sorted(entry["bridge"] for entry in enforced["bridge_mac"]) == sorted(
+        n for n, (_m, writable) in HOSTILE.items() if writable)
+    skipped = {entry["interface"]: entry for entry in enforced["skipped"]}
+    assert sorted(skipped) == sorted(n for n, (_m, writable) in HOSTILE.items() if not writable)
+    assert "udev reads as a pattern, substitution or quote" in skipped["b$(id)"]["reason"]
+    assert "control character" in skipped["b\x1b[31m"]["reason"]
+    assert enforced["errors"] == []
+    # the skipped bridges still drift: their findings remain, with a remediation that is one shell word per value
+    remaining = {f["interface"]: f for f in report["findings"]}
+    assert sorted(remaining) == sorted(skipped)
+    assert remaining["b$(id)"]["remediation"].startswith("ip link set dev 'b$(id)' address 02:00:00:00:31:02  #")
+    assert remaining["b\x1b[31m"]["remediation"].startswith(
+        "ip link set dev \"$(printf 'b\\033[31m')\" address 02:00:00:00:31:04  #")
+    for name in ("report.md", "summary.txt"):
+        text = (tmp_path / "r" / name).read_text()
+        assert "ip link set dev 'b$(id)' address 02:00:00:00:31:02" in text, name
+        assert "ip link set dev \"$(printf 'b\\033[31m')\" address 02:00:00:00:31:04" in text, name
+    for name in ("report.md", "summary.txt", "junit.xml"):
+        assert not CONTROL.search((tmp_path / "r" / name).read_text()), name  # names shown escaped
+
+    # the suggested commands, run by a shell in the namespace, pin exactly their bridge and nothing else
+    for name in ("b$(id)", "b\x1b[31m"):
+        command = remaining[name]["remediation"].split("  #", 1)[0]
+        bridges_before, links_before = _kernel(netns, names)
+        run = netns.exec("sh", "-c", command, check=False)
+        assert run.returncode == 0, (command, run.stderr)
+        bridges_after, links_after = _kernel(netns, names)
+        assert bridges_after[name] == (HOSTILE[name][0], "3"), name
+        assert {n: v for n, v in bridges_after.items() if n != name} == \
+            {n: v for n, v in bridges_before.items() if n != name}
+        assert links_after == links_before  # no link made, renamed or readdressed but that one (same MAC kept)
+        assert run.stdout == ""  # $(id) was not run: it would have printed
 
 
 def test_a_fix_failing_half_way_hides_nothing(netns, tmp_path):

@@ -122,6 +122,25 @@ def test_variables_are_checked_before_any_host_is_touched(netns, tmp_path):
                           tmp_path / "i", "hostnet_lynis_profile: /etc/passwd does not end in .prf, so it is not a "
                           "lynis profile; expected a lynis profile")
 
+    # the enforcing play's variables too, under --check: a typo or "maybe" never passes (it was read as false)
+    _no_report_and_failed(playbook(netns.name, tmp_path / "i", "-e", "hostnet_bridge_mac_policy=bogus",
+                                   "-e", "hostnet_enforce=maybe", "-e", "hostnet_team_to_bond=perhaps"),
+                          tmp_path / "i", "hostnet_bridge_mac_policy: 'bogus' is not one of auto, uplink, derived; "
+                          "hostnet_enforce: 'maybe' is not a boolean; use true or false (also yes/no, on/off, 1/0); "
+                          "hostnet_team_to_bond: 'perhaps' is not a boolean")
+    # an unset CI variable: the report would have landed in the working directory
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    empty = subprocess.run(["ip", "netns", "exec", netns.name, str(Path(sys.executable).parent / "ansible-playbook"),
+                            "-i", str(REPO / "playbooks" / "inventory" / "localhost.yml"),
+                            "hostnet.dockerhost.harden_docker_hosts", "--check", "-e", "hostnet_report_dir="],
+                           cwd=str(cwd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+                           env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1"))
+    _no_report_and_failed(empty, tmp_path / "none", "hostnet_report_dir: empty; give an absolute directory")
+    assert list(cwd.iterdir()) == []
+    _no_report_and_failed(playbook(netns.name, tmp_path / "j", "-e", "hostnet_report_dir=rel/dir"), tmp_path / "j",
+                          "hostnet_report_dir: 'rel/dir' is relative")
+
     # the gate level is case-insensitive, and a repeated check is audited once
     ok = playbook(netns.name, tmp_path / "e", "-e", '{"hostnet_checks": ["bridge_mac", "bridge_mac"]}', "-e", "hostnet_fail_on=ERROR")
     assert ok.returncode != 0 and "Findings at or above 'error' remain" in ok.stdout, ok.stdout
@@ -216,6 +235,44 @@ def test_an_excluded_interface_a_host_lacks_is_a_warning_not_a_failed_host(netns
     assert [(f["id"], f["interface"]) for f in report["findings"]] == [("bridge_mac_inherited", "brpb")]
     assert "exclude names docker0, which this host does not have" in (tmp_path / "r" / "report.md").read_text()
     assert "exclude names docker0" in (tmp_path / "r" / "summary.txt").read_text()
+
+
+def test_a_wrong_host_variable_fails_that_host_before_anything_is_enforced(netns, tmp_path):
+    """The controller's values are checked before any host is touched (fleet_run, on localhost); a host's own
+    value (host or group vars) fails that host in its audit task, before anything is enforced on it."""
+    drifting_bridge(netns)
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter={0}\n"
+                         "web1 ansible_connection=local ansible_python_interpreter={0} hostnet_persist=perhaps\n"
+                         .format(sys.executable))
+    _etc, wrap = private_etc(tmp_path)
+    proc = playbook(netns.name, tmp_path / "r1", "-e", '{"hostnet_checks": ["bridge_mac"]}', "-e", "hostnet_hosts=web1",
+                    inventory=inventory, check=False, wrap=wrap)
+    assert proc.returncode != 0, proc.stdout
+    assert netns.read("/sys/class/net/brpb/addr_assign_type") != "3"  # nothing enforced
+    report = json.loads((tmp_path / "r1" / "report.json").read_text())
+    assert report["hosts"]["web1"]["status"] == "audit_failed"
+    assert "this host's variables: hostnet_persist: 'perhaps' is not a boolean" in report["hosts"]["web1"]["msg"]
+    assert re.search(r"(?m)^web1 +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=1 ", proc.stdout), proc.stdout
+
+
+def test_hostile_names_reach_every_text_output_escaped(netns, tmp_path):
+    """A bridge whose name carries an ESC sequence and shell metacharacters: shown escaped in summary.txt,
+    report.md, the run's output; report.md draws it (Mermaid) without the name becoming diagram syntax."""
+    name = "b\x1b[2J;x"
+    netns.ip("link", "add", name, "type", "bridge")
+    netns.ip("link", "add", "ctrhn", "address", "02:00:00:00:40:02", "type", "veth", "peer", "name", "ctrhnp")
+    netns.ip("link", "set", "ctrhn", "master", name)
+    proc = playbook(netns.name, tmp_path / "r", "-e", '{"hostnet_checks": ["bridge_mac"]}', "-e", "hostnet_fail_on=error")
+    assert proc.returncode != 0
+    assert "\x1b" not in proc.stdout and "x1b[2J;x" in proc.stdout
+    summary = (tmp_path / "r" / "summary.txt").read_text()
+    assert "\x1b" not in summary and "b\\x1b[2J;x" in summary
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    assert "\x1b" not in markdown and "b\\\\x1b\\[2J;x" in markdown  # shown, with Markdown's own escapes
+    assert "```mermaid\nflowchart LR\n" in markdown and "1 container veth" in markdown
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["findings"][0]["interface"] == name  # the data stays exact
 
 
 def test_inventory_and_play_variables_override_the_playbook_defaults(netns, tmp_path):
