@@ -2,7 +2,7 @@
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's names and numbers in one place: the finding schema (checks, severities, finding ids)
-shared by the modules and the controller-side filters (plugins/filter/fleet_report.py imports this file),
+shared by the modules and the controller-side filters (plugins/plugin_utils/fleet_filters.py imports this file),
 the backend vocabulary, the prefixes of the files the collection writes and the state directory.
 
 Pure data, standard library only, so that a filter on the controller can import it. team_to_bond's

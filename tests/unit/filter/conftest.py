@@ -54,7 +54,7 @@ def _collections_root():
 
 
 try:
-    import ansible_collections.hostnet.dockerhost.plugins.filter.fleet_report  # noqa: F401  pylint: disable=unused-import
+    import ansible_collections.hostnet.dockerhost.plugins.plugin_utils.fleet_filters  # noqa: F401  pylint: disable=unused-import
 
     COLLECTIONS_ROOT = None
 except ImportError:

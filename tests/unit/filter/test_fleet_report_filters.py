@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 import os
 import re
@@ -17,10 +18,9 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
-from ansible_collections.hostnet.dockerhost.plugins.filter.fleet_report import (
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet_filters as fleet_report
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.fleet_filters import (
     CHECKS,
-    FilterModule,
     findings_to_junit,
     findings_to_markdown,
     fleet_findings,
@@ -581,7 +581,7 @@ def test_markdown_of_empty_fleet():
 @pytest.mark.parametrize("bad", [42, "web1", None])
 def test_every_filter_rejects_a_fleet_that_is_not_a_dict_or_list(name, bad):
     with pytest.raises(AnsibleFilterError, match=r"expected .*fleet dict.*list of findings|list of findings.*fleet dict"):
-        FilterModule().filters()[name](bad)
+        filter_plugins()[name](bad)
 
 
 @pytest.mark.parametrize(
@@ -605,7 +605,7 @@ def test_every_filter_rejects_a_fleet_that_is_not_a_dict_or_list(name, bad):
 def test_bad_findings_name_the_input_and_what_is_valid(fleet, pattern):
     for name in ("fleet_findings", "fleet_summary", "findings_to_junit", "findings_to_markdown", "fleet_summary_text"):
         with pytest.raises(AnsibleFilterError, match=pattern):
-            FilterModule().filters()[name](fleet)
+            filter_plugins()[name](fleet)
 
 
 @pytest.mark.parametrize(
@@ -649,22 +649,38 @@ def test_missing_jmespath_is_reported_not_a_traceback(fleet, monkeypatch):
 # ------------------------------------------------------------------------------------ plugin and docs
 
 
-PLUGIN_DIR = os.path.dirname(fleet_report.__file__)
+PLUGIN_DIR = os.path.join(os.path.dirname(os.path.dirname(fleet_report.__file__)), "filter")
 
 
-def test_filter_module_exposes_the_six_filters():
-    assert sorted(FilterModule().filters()) == sorted(FILTER_NAMES)
+def filter_plugin(name):
+    """The filter plugin file ``plugins/filter/<name>.py`` as Ansible loads it."""
+    return importlib.import_module("ansible_collections.hostnet.dockerhost.plugins.filter." + name)
 
 
-@pytest.mark.parametrize("name", FILTER_NAMES)
+def filter_plugins():
+    """Every filter of the six fleet filter files, by name."""
+    found = {}
+    for name in FILTER_NAMES:
+        found.update(filter_plugin(name).FilterModule().filters())
+    return found
+
+
+def test_each_filter_is_one_file_that_exposes_it_alone():
+    # Galaxy lists each plugin file: one file per filter, no documentation sidecar listed twice
+    files = sorted(os.listdir(PLUGIN_DIR))
+    assert files == sorted(["%s.py" % name for name in FILTER_NAMES + ("merge_reports",)])
+    for name in FILTER_NAMES + ("merge_reports",):
+        assert list(filter_plugin(name).FilterModule().filters()) == [name]
+
+
+@pytest.mark.parametrize("name", FILTER_NAMES + ("merge_reports",))
 def test_each_filter_has_documentation_matching_its_signature(name):
-    with open(os.path.join(PLUGIN_DIR, name + ".yml"), encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle)
-    assert set(doc) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    plugin = filter_plugin(name)
+    doc = {key: yaml.safe_load(getattr(plugin, key)) for key in ("DOCUMENTATION", "EXAMPLES", "RETURN")}
     assert doc["DOCUMENTATION"]["name"] == name
     assert "_value" in doc["RETURN"]
-    func = FilterModule().filters()[name]
+    func = plugin.FilterModule().filters()[name]
     params = list(inspect.signature(func).parameters)
     documented = set(doc["DOCUMENTATION"]["options"])
     assert documented == {"_input"} | set(params[1:])
-    assert "hostnet.dockerhost." + name in doc["EXAMPLES"]
+    assert "hostnet.dockerhost." + name in getattr(plugin, "EXAMPLES")

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hostnet.dockerhost.plugins.filter.fleet_report import (
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.fleet_filters import (
     FINDING_IDS,
     findings_to_junit,
     findings_to_markdown,

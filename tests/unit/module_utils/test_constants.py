@@ -11,7 +11,7 @@ import os
 import yaml
 
 from ansible_collections.hostnet.dockerhost.plugins.doc_fragments import enforce as enforce_fragment
-from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet_filters as fleet_report
 from ansible_collections.hostnet.dockerhost.plugins.module_utils import _constants as C
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import ledger, t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit import findings

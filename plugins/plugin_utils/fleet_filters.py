@@ -3,15 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Fleet report filters for hostnet.dockerhost.netstate_info results.
+"""The fleet report filters' work (each filter is a small file in plugins/filter/ with its documentation).
 
 A *fleet* is ``{hostname: netstate_info result}`` gathered on the controller. A host whose audit could not
 run is ``{"failed": true, "msg": "..."}``; it becomes one synthetic ``audit_failed`` finding so that it shows
 up in every report instead of vanishing.
 
-The documentation of each filter lives in the YAML file of the same name next to this file. Every filter is
-a pure function of its input, importable by other plugins (the report action plugin calls them): reading and
-rendering live in plugins/plugin_utils (_fleet_input, _fleet_findings, _fleet_result_parts, _fleet_model,
+Every filter is a pure function of its input, importable by other plugins (the report action plugin calls
+them): reading and rendering live in plugins/plugin_utils (_fleet_input, _fleet_findings, _fleet_result_parts, _fleet_model,
 _fleet_words, _fleet_render, _fleet_markdown, _fleet_mermaid; the report files as one pipeline in
 report_pipeline); this file adds the JMESPath selection and the Ansible error edge.
 """
@@ -230,17 +229,3 @@ def fleet_summary_text(fleet, report_dir=None):
     if report_dir is not None and not isinstance(report_dir, str):
         raise FleetInputError("report_dir: expected a directory (a string), got %s" % type_name(report_dir))
     return _fleet_render.summary_text(read_fleet(fleet), report_dir)
-
-
-class FilterModule:
-    """Fleet report filters for hostnet.dockerhost."""
-
-    def filters(self):
-        return {
-            "fleet_findings": fleet_findings,
-            "select_findings": select_findings,
-            "fleet_summary": fleet_summary,
-            "findings_to_junit": findings_to_junit,
-            "findings_to_markdown": findings_to_markdown,
-            "fleet_summary_text": fleet_summary_text,
-        }
