@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.playbook_variables import host_variables_problem
 
@@ -25,6 +26,7 @@ ARGUMENT_SPEC = dict(
     run_id=dict(type="str", required=True),
     audit=dict(type="dict", default={}),
     variables=dict(type="dict"),
+    migration=dict(type="dict"),
 )
 
 
@@ -44,6 +46,8 @@ class ActionModule(ActionBase):
             if result.get("failed"):
                 error = result.get("msg") or "the audit failed without a message"
         lean, state = fleet.lean_result(result, error)
+        if args["migration"] is not None:  # why the host takes no part in the team->bond rollout
+            lean = rollout.with_migration(lean, args["migration"], host)[0]
         try:
             path = fleet.write_host_result(args["report_dir"], host, args["run_id"], lean, state)
         except OSError as exc:

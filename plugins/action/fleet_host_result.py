@@ -14,9 +14,12 @@ audit.
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
 
 ARGUMENT_SPEC = dict(
@@ -26,6 +29,7 @@ ARGUMENT_SPEC = dict(
     error=dict(type="str"),
     enforced=dict(type="dict"),
     host=dict(type="str"),
+    migration=dict(type="dict"),
 )
 
 
@@ -44,13 +48,28 @@ class ActionModule(ActionBase):
             enforced = fleet.enforced_summary(
                 given.get("findings_before"), given.get("promisc"), given.get("bridge_mac"),
                 given.get("forwarding"), given.get("team_to_bond"), given.get("errors"))
-        # A fix that failed fails the host; what every fix changed before and after it is kept all the same.
-        error = args["error"] or fleet.enforcement_failure_message(enforced)
-        lean, state = fleet.lean_result(args["result"], error)
+        path = os.path.join(args["report_dir"], fleet.HOSTS_DIR, fleet.host_file_name(host))
+        if args["migration"] is not None and args["result"] is None and args["error"] is None:
+            # the rollout play: this run's file of the host, with the migration record added
+            document = fleet.read_json(path)
+            lean = fleet.result_of(document, host, args["run_id"])
+            state = document.get("state") if lean is not None else None
+            if lean is None:
+                lean = {"failed": True, "msg": fleet.NO_RESULT_MSG}
+        else:
+            # A fix that failed fails the host; what every fix changed before and after it is kept all the same.
+            error = args["error"] or fleet.enforcement_failure_message(enforced)
+            lean, state = fleet.lean_result(args["result"], error)
         if enforced is not None:
             lean["enforced"] = enforced
+        record = None
+        if args["migration"] is not None:
+            lean, record = rollout.with_migration(lean, args["migration"], host)
         try:
             path = fleet.write_host_result(args["report_dir"], host, args["run_id"], lean, state)
         except OSError as exc:
             raise AnsibleActionFail("cannot write the result of %s into %s: %s" % (host, args["report_dir"], exc)) from None
-        return fleet.host_task_result(lean, path)
+        result = fleet.host_task_result(lean, path)
+        if record is not None:
+            result["migration"] = record
+        return result

@@ -19,6 +19,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.inventory.manager import InventoryManager
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.playbook_variables import validate_variables
 
@@ -39,6 +40,8 @@ VARIABLE_OPTIONS = dict(
     enforce=None,
     persist=None,
     team_to_bond=None,
+    serial=1,
+    canary=0,
 )
 ARGUMENT_SPEC = dict(hosts=dict(type="raw", default="all"),
                      **{name: dict(type="raw", default=default) for name, default in VARIABLE_OPTIONS.items()})
@@ -68,6 +71,7 @@ class ActionModule(ActionBase):
         try:
             checked = validate_variables({"hostnet_" + name: args[name] for name in VARIABLE_OPTIONS
                                           if args[name] is not None})
+            serial = rollout.schedule(checked["hostnet_serial"], checked["hostnet_canary"])
         except fleet.FleetError as exc:
             raise AnsibleActionFail(str(exc)) from None
 
@@ -101,5 +105,6 @@ class ActionModule(ActionBase):
             report_dir=report_dir,
             targets=targets,
             variables=checked,
+            rollout_serial=serial,
             msg="run of %d host(s), report in %s" % (len(targets), report_dir),
         )

@@ -42,6 +42,11 @@ options:
       - This host's values of the playbook variables (C(hostnet_enforce), C(hostnet_bridge_mac_policy)...; host or
         group variables may differ from the run's), checked as M(hostnet.dockerhost.fleet_run) checks the run's.
     type: dict
+  migration:
+    description:
+      - Why the host takes no part in the team->bond rollout (C(not_attempted) - C(hostnet_team_to_bond is false),
+        C(hostnet_enforce is false)); kept as the host's C(migration) record when the audit counted teams on it.
+    type: dict
 """
 
 EXAMPLES = r"""

@@ -54,6 +54,15 @@ options:
   host:
     description: The host's name; the inventory name by default.
     type: str
+  migration:
+    description:
+      - The host's team->bond migration - a step of the playbook's rollout play (C(batch), C(batch_hosts),
+        C(started), C(ended), C(check_mode), C(not_attempted), the role's C(result) or the failed step's C(error)),
+        or a record already made - kept as C(migration) (status, reason, batch, times, bridges).
+      - Given without O(result) and O(error), it is added to this run's file of the host in place.
+      - A migration that failed or rolled back marks the host failed, so that the run fails after the report.
+    type: dict
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""
@@ -91,4 +100,11 @@ path:
   description: The file written.
   returned: always
   type: str
+migration:
+  description:
+    - The host's migration record - C(status) (V(migrated), V(nothing_to_migrate), V(rolled_back), V(failed) or
+      V(not_attempted)), C(reason), C(batch), C(batch_hosts), C(started), C(ended), C(bridges), C(txid),
+      C(transaction) (see docs/fleet-and-reports.md).
+  returned: when O(migration) is given and the record is kept
+  type: dict
 """

@@ -92,6 +92,18 @@ options:
     description: The playbook's C(hostnet_team_to_bond), a boolean.
     type: raw
     version_added: 0.5.0
+  serial:
+    description:
+      - The playbook's C(hostnet_serial), hosts per batch of the team->bond rollout - a number (1 or more), a
+        percentage of the rollout's hosts (C("25%"), 1 to 100), or a non-empty list of them.
+    type: raw
+    default: 1
+    version_added: 0.5.0
+  canary:
+    description: The playbook's C(hostnet_canary), the number of hosts migrated first, alone in their batch (0 - none).
+    type: raw
+    default: 0
+    version_added: 0.5.0
 """
 
 EXAMPLES = r"""
@@ -132,4 +144,10 @@ variables:
   description: Every variable checked, normalised (C(hostnet_enforce) a real boolean, ...).
   returned: success
   type: dict
+rollout_serial:
+  description: The team->bond rollout play's C(serial) - the canary batch first, then O(serial)'s sizes.
+  returned: success
+  type: list
+  elements: raw
+  sample: [1, "25%"]
 """

@@ -42,6 +42,8 @@ FINDING_IDS = {
 def finding_title(finding):
     """What a finding means, in words: ``port eno1 of a bridged bond or team is not promiscuous``."""
     interface = finding.get("interface")
+    if finding["id"] == AUDIT_FAILED_ID and str(finding.get("current") or "").startswith(MIGRATION_FAILED_PREFIX):
+        return "the team->bond migration failed or rolled back"  # the audit ran (fleet_host_result's message)
     template = FINDING_IDS.get(finding["id"])
     if template is None:
         return "%s on %s" % (finding["id"], interface) if interface else finding["id"]
@@ -93,6 +95,10 @@ def sort_key(finding):
     )
 
 
+# How the message of a host whose team->bond migration failed or rolled back starts (_fleet_rollout.failed_message).
+MIGRATION_FAILED_PREFIX = "team_to_bond on "
+
+
 def _remediation_for_failed_host(host, msg, missing_package=None):
     lowered = msg.lower()
     if missing_package or "pyroute2" in lowered:
@@ -101,6 +107,9 @@ def _remediation_for_failed_host(host, msg, missing_package=None):
             shlex.quote(host),
             shlex.quote("name=%s state=present" % (missing_package or "python3-pyroute2")),
         )
+    if msg.startswith(MIGRATION_FAILED_PREFIX):  # the audit ran; the team->bond migration failed or rolled back
+        return "ansible-playbook -i INVENTORY hostnet.dockerhost.harden_docker_hosts --check -e hostnet_team_to_bond=true " \
+               "--limit %s   # the migration's plan for this host" % shlex.quote(host)
     if "unreachable" in lowered or "ssh" in lowered:
         return "ansible %s -m ansible.builtin.ping" % shlex.quote(host)
     return "ansible %s -m hostnet.dockerhost.netstate_info" % shlex.quote(host)

@@ -19,6 +19,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants impo
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_mermaid import diagram_groups, hosts_in_words
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_render import changed_line, fleet_line, one_line
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text import visible, visible_lines
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
@@ -140,7 +141,10 @@ def _md_finding(audit, finding):
 def _md_host(audit, any_enforced):
     out = ["## %s" % md_text(audit.host), ""]
     counts = audit.counts()
-    if audit.failed and audit.enforced is not None and audit.enforced.get("errors"):
+    if audit.failed and rollout.stopped_the_rollout(audit.migration):
+        out += ["**The team->bond migration %s on this host**, so it counts as NOT compliant." % (
+            "rolled back" if audit.migration["status"] == rollout.ROLLED_BACK else "failed"), ""]
+    elif audit.failed and audit.enforced is not None and audit.enforced.get("errors"):
         out += ["**Enforcing failed** on this host (what failed and what was changed is below), so it counts as "
                 "NOT compliant.", ""]
     elif audit.failed:
@@ -158,6 +162,8 @@ def _md_host(audit, any_enforced):
         facts.append("- Looked at: %s" % md_text(looked_at))
     for warning in audit.warnings:
         facts.append("- Warning: %s" % md_text(one_line(warning)))
+    if audit.migration:
+        facts.append("- Team->bond migration: %s" % md_text(one_line(rollout.migration_words(audit.migration))))
     if facts:
         out += facts + [""]
     if audit.enforced is not None:
@@ -193,6 +199,9 @@ def markdown(audits):
     changed = changed_line(audits)
     if changed:
         out.append(changed[:1].upper() + changed[1:] + ".")
+    rollout_line = rollout.fleet_words({audit.host: audit.migration for audit in audits})
+    if rollout_line:
+        out.append(md_text(rollout_line[:1].upper() + rollout_line[1:]) + ".")
     any_enforced = any(audit.enforced is not None for audit in audits)
     header = ["Host", "Status", "Errors", "Warnings", "Info"] + (["Changed by this run"] if any_enforced else []) + ["Looked at"]
     out += ["", _md_row(header), "|---|---|---:|---:|---:|" + ("---|" if any_enforced else "") + "---|"]

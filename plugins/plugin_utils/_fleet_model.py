@@ -32,6 +32,7 @@ from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_result_p
     read_checks,
     read_topology,
     read_enforced,
+    read_migration,
     read_warnings,
 )
 
@@ -48,6 +49,7 @@ class HostAudit:
     enforced: object = None
     checks: object = None  # the checks this host's audit ran (netstate_info's ``checks``), None when unknown
     topology: object = None  # netstate_info's ``topology``: the bridge chains, for the report's pictures
+    migration: object = None  # the team->bond rollout's record of this host (_fleet_rollout), None without one
 
     def counts(self):
         counts = dict.fromkeys(SEVERITIES, 0)
@@ -96,6 +98,7 @@ def _host_from_result(host, result):
         enforced=read_enforced(result.get("enforced"), where),
         checks=read_checks(result.get("checks"), where),
         topology=read_topology(result.get("topology"), where),
+        migration=read_migration(result.get("migration"), where),
     )
     if result.get("failed") or result.get("unreachable") or result.get("skipped"):
         msg = _failure_message(result)

@@ -17,6 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import AUDIT_FAILED_ID
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_findings import finding_title
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_model import summary
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_words import (
@@ -72,6 +73,9 @@ def summary_text(audits, report_dir=None):
     changed = changed_line(audits)
     if changed:
         out.append(changed)
+    rollout_line = rollout.fleet_words({audit.host: audit.migration for audit in audits})
+    if rollout_line:
+        out.append(rollout_line)
     for audit in audits:
         status = host_status(audit)
         looked_at = describe_audited(audit.audited)
@@ -82,7 +86,7 @@ def summary_text(audits, report_dir=None):
             head = "  %s: %s" % (audit.host, status)
             if any(counts.values()):
                 head += " (%s)" % counts_in_words(counts)
-            details = change_lines(audit.enforced) or audit.warnings or [
+            details = change_lines(audit.enforced) or audit.warnings or audit.migration or [
                 f for f in audit.findings if f["severity"] != "info"]
             if not details:
                 out.append(head + (" - %s" % looked_at if looked_at else ""))
@@ -96,8 +100,11 @@ def summary_text(audits, report_dir=None):
             out.append("    %s" % one_line(line))
         for warning in audit.warnings:
             out.append("    warning: %s" % one_line(warning))
+        if audit.migration:
+            out.append("    team->bond: %s" % one_line(rollout.migration_words(audit.migration)))
         if audit.failed:
-            out.append("    try: %s" % audit.findings[0]["remediation"])
+            if not rollout.stopped_the_rollout(audit.migration):  # the audit itself ran; the line above says why
+                out.append("    try: %s" % audit.findings[0]["remediation"])
             continue
         for finding in audit.findings:
             if finding["severity"] == "info":

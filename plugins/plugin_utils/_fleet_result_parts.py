@@ -180,3 +180,13 @@ def nothing_to_audit(audited):
         and not count_or_none(docker.get("bridges"))
         and all(count_or_none(audited.get(key)) is not None for key in ("bridges", "bonds", "teams"))
     )
+
+
+def read_migration(raw, where):
+    """``migration`` (the team->bond rollout's record of the host) as a plain dict, or None without one."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("status"), str):
+        raise FleetInputError("%s.migration: expected a dict with a status (the team->bond rollout's record), got %s"
+                              % (where, type_name(raw) if not isinstance(raw, Mapping) else "a dict without one"))
+    return plain(raw)

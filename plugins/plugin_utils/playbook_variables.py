@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES as MAC_POLICIES
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text import visible
 
@@ -78,6 +79,16 @@ def _checks(name, value):  # pylint: disable=unused-argument
     return fleet.validate_checks(value)
 
 
+def _rollout(check):
+    """A team->bond rollout variable (_fleet_rollout), its error as the table's."""
+    def checked(name, value):
+        try:
+            return check(value, name)
+        except rollout.RolloutError as exc:
+            raise fleet.FleetError(str(exc)) from None
+    return checked
+
+
 # variable -> check(name, value) -> normalised value. Each check runs only when the variable is given (the
 # play passes its defaults), so a play that does not use a variable is not held to it.
 VARIABLES = {
@@ -91,6 +102,8 @@ VARIABLES = {
     "hostnet_persist": boolean,
     "hostnet_team_to_bond": boolean,
     "hostnet_lynis_profile_any_directory": boolean,
+    "hostnet_serial": _rollout(rollout.validate_serial),
+    "hostnet_canary": _rollout(rollout.validate_canary),
     "hostnet_merge_from": string_list,
     "hostnet_merge_duplicates": choice(fleet.DUPLICATES),
 }

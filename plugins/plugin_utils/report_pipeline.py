@@ -22,6 +22,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_rollout as rollout
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import _fleet_markdown, _fleet_render
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input import FleetInputError
@@ -280,10 +281,11 @@ def gate(value, fail_on, report_dir):
     gated = fleet.gate_hosts(report, fail_on)
     messages = {}
     for host in report["summary"]["failed_hosts"]:
-        msg = str(report["hosts"][host].get("msg"))
-        # an enforcing run that failed says so itself (what failed; what changed is in the report)
-        messages[host] = visible(msg if msg.startswith("Enforcing failed") else
-                                 "The audit of %s did not run: %s" % (host, msg))
+        status = report["hosts"][host]
+        msg = str(status.get("msg"))
+        # an enforcing run that failed, or a team->bond migration that failed or rolled back, says so itself
+        messages[host] = visible(msg if msg.startswith("Enforcing failed") or rollout.stopped_the_rollout(status.get("migration"))
+                                 else "The audit of %s did not run: %s" % (host, msg))
     for host in gated:
         if host not in messages:
             messages[host] = visible(fleet.gate_message(report, host, fail_on, report_dir))
