@@ -270,7 +270,7 @@ def _fleet_of_a_stopped_rollout():
 
 
 def test_report_md_and_summary_txt_show_each_host_s_migration():
-    from ansible_collections.hostnet.dockerhost.plugins.filter import fleet_report
+    from ansible_collections.hostnet.dockerhost.plugins.plugin_utils import fleet_filters as fleet_report
 
     results, _fleet = _fleet_of_a_stopped_rollout()
     markdown = fleet_report.findings_to_markdown(results)
