@@ -314,3 +314,28 @@ def test_a_fifo_as_the_ledger_fails_at_once_naming_it(netns, tmp_path):
     result, took = bounded(netns, "port_promisc", wrap, state="absent")
     refused(result, "/var/lib/hostnet-dockerhost/port_promisc.json is a FIFO (named pipe), not a regular file")
     assert took < LIMIT and files(etc, varlib, outside) == before
+
+
+def test_fifos_at_the_read_models_paths_never_hang_the_audit(netns, tmp_path):
+    # A FIFO where the read model reads (daemon.json, networkd.conf, a .network drop-in, /etc/machine-id,
+    # docker0's networkd link record): each is named as a file problem, not opened; the rest is audited.
+    etc, varlib, outside, wrap = networkd_host(netns, tmp_path, record_fifo=True)
+    (etc / "docker").mkdir(exist_ok=True)
+    os.mkfifo(etc / "docker" / "daemon.json")
+    (etc / "systemd" / "networkd.conf").unlink(missing_ok=True)
+    os.mkfifo(etc / "systemd" / "networkd.conf")
+    (etc / "systemd" / "network" / "50-docker0.network.d").mkdir()
+    os.mkfifo(etc / "systemd" / "network" / "50-docker0.network.d" / "10-x.conf")
+    (etc / "machine-id").unlink(missing_ok=True)
+    os.mkfifo(etc / "machine-id")
+    before = files(etc, varlib, outside)
+    result, took = bounded(netns, "netstate_info", wrap, check_mode=True, checks=["forwarding", "networkd", "bridge_mac"])
+    assert not result.get("failed"), result
+    assert took < LIMIT
+    problems = {f["current"]["file"]: f["current"]["error"] for f in result["findings"] if f["id"] == "host_file_unreadable"}
+    for path in ("/etc/docker/daemon.json", "/etc/systemd/networkd.conf",
+                 "/etc/systemd/network/50-docker0.network.d/10-x.conf"):
+        assert problems.get(path) == "is a FIFO (named pipe), not a regular file; not read", (path, problems)
+    # the rest of the host is audited: docker0 (a Docker bridge by its name) has forwarding off
+    assert "docker0" in [f["interface"] for f in result["findings"] if f["id"] == "interface_forwarding_off"]
+    assert files(etc, varlib, outside) == before

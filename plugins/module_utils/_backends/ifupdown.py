@@ -82,6 +82,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_IFUPDOWN
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, NameNotWritable, Unsupported
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import FileEdit
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_bytes
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.ifupdown import (
     PROMISC_COMMENT,
     PROMISC_NAMED_COMMENT,
@@ -139,11 +140,12 @@ class IfupdownConfig:
 
 
 def _read(fs_path):
-    try:
-        with open(fs_path, "rb") as handle:
-            data = handle.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    if os.path.isdir(fs_path):
         return None, True
+    try:
+        data = read_bytes(fs_path)
+        if data is None:
+            return None, True
     except OSError as exc:
         raise HostnetError("cannot read %s: %s" % (fs_path, exc.strerror or exc), path=fs_path)
     try:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import errno
 from dataclasses import dataclass
 from typing import Optional
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_bytes
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import diff_before, read_before
 
 
@@ -54,12 +54,12 @@ class FileEdit:
 
 def read_text_or_none(path):
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        data = read_bytes(path)
+        return data.decode("utf-8") if data is not None else None
     except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return None
         raise HostnetError("cannot read %s: %s" % (path, exc.strerror or exc), path=path)
+    except UnicodeDecodeError as exc:
+        raise HostnetError("cannot read %s: not UTF-8 at byte offset %d" % (path, exc.start), path=path)
 
 
 def plan_file(path, after, mode=0o644, reason=""):

@@ -1,13 +1,71 @@
 # -*- coding: utf-8 -*-
 # Copyright: hostnet.dockerhost contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading a configuration file for the read model: absent is None, unreadable is a FileProblem."""
+"""Reading a host's file: absent is None; only regular files, never blocking, bounded in size (read_bytes,
+the one low-level read every reader of host files uses); for the read model, unreadable is a FileProblem."""
 
 from __future__ import annotations
 
 __metaclass__ = type
 
+import errno
+import os
+import stat
+
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import FileProblem
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import kind_words
+
+# The most read from one host file: configuration files are a few KiB; a bigger one is reported, not read.
+MAX_READ_BYTES = 1 << 20
+_DEV_NULL = (1, 3)  # a unit masked by a link to /dev/null reads as empty, as systemd treats it
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _not_readable(st, limit):
+    """Why a file with this stat is not read (None: it is read)."""
+    if stat.S_ISCHR(st.st_mode) and (os.major(st.st_rdev), os.minor(st.st_rdev)) == _DEV_NULL:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return "is %s, not a regular file; not read" % kind_words(st.st_mode)
+    if st.st_size > limit:
+        return "is %d bytes, more than the %d read from a configuration file; not read" % (st.st_size, limit)
+    return None
+
+
+def read_bytes(path, limit=MAX_READ_BYTES):
+    """The bytes of the file at ``path`` (links followed, as any reader of the host's configuration does), or
+    None when there is none. Never blocks and never opens what is not a regular file: a FIFO, socket, device
+    or directory (checked before the open and again on the open file) raises OSError whose strerror says
+    what it is; /dev/null reads as empty; more than ``limit`` bytes is an OSError too."""
+    try:
+        problem = _not_readable(os.stat(path), limit)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if problem:
+        raise OSError(errno.EINVAL, problem)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        st = os.fstat(fd)
+        problem = _not_readable(st, limit)  # the file opened is the one looked at, or the race is caught here
+        if problem:
+            raise OSError(errno.EINVAL, problem)
+        if not stat.S_ISREG(st.st_mode):
+            return b""
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise OSError(errno.EFBIG, "grew past %d bytes while it was read; not read" % limit)
+    return b"".join(chunks)
 
 
 def read_text(path, problems):
@@ -17,10 +75,9 @@ def read_text(path, problems):
     audited, with a problem naming the first bad byte's offset (``audited``: a warning, not a finding); NUL
     bytes are reported the same way."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return None
+        data = read_bytes(path)
+        if data is None:
+            return None
     except OSError as exc:
         problems.append(FileProblem(path, getattr(exc, "strerror", None) or str(exc)))
         return None

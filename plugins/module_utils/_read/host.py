@@ -30,6 +30,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model imp
     UnitFile,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.docker import read_docker
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_bytes
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text as _read_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.netlink import dump_netlink
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
@@ -237,7 +238,7 @@ def read_host_state(read_teams=True):
 def read_machine_id(path=MACHINE_ID):
     """The host's /etc/machine-id (the seed of derived bridge MACs), or None when missing or empty."""
     try:
-        with open(path, encoding="ascii") as handle:
-            return handle.read().strip() or None
+        data = read_bytes(path, limit=4096)
+        return data.decode("ascii").strip() or None if data is not None else None
     except (OSError, ValueError):
         return None

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NETWORKD, BACKEND_NM
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax import bounded_json
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_bytes
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import NETWORKD_UNIT_DIRS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.networkd import matched_names, parse_unit_text
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
@@ -160,8 +161,8 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
 def read_text(path):
     """A file's text, None when it cannot be read (a .network that vanished meanwhile)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        data = read_bytes(path)
+        return data.decode("utf-8") if data is not None else None
     except (OSError, UnicodeDecodeError):
         return None
 
