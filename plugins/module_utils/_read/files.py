@@ -13,7 +13,7 @@ import os
 import stat
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import FileProblem
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import kind_words
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import kind_words, read_open_file
 
 # The most read from one host file: configuration files are a few KiB; a bigger one is reported, not read.
 MAX_READ_BYTES = 1 << 20
@@ -54,18 +54,12 @@ def read_bytes(path, limit=MAX_READ_BYTES):
             raise OSError(errno.EINVAL, problem)
         if not stat.S_ISREG(st.st_mode):
             return b""
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_open_file(fd, limit)
     finally:
         os.close(fd)
-    if size > limit:
+    if data is None:
         raise OSError(errno.EFBIG, "grew past %d bytes while it was read; not read" % limit)
-    return b"".join(chunks)
+    return data
 
 
 def read_text(path, problems):

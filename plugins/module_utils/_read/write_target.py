@@ -191,6 +191,18 @@ def check(path, trees=None, state_dir=None):
     return target
 
 
+def read_open_file(fd, limit):
+    """The bytes of the open file ``fd``, or None when it holds more than ``limit`` (it grew since its stat)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks) if size <= limit else None
+
+
 def read_regular(real, shown=None, whole=False, limit=MAX_BYTES):
     """Bytes of the regular file ``real`` (None when absent): never follows a final link, never blocks on a
     FIFO, never opens a device; raises WriteRefused for what is not a regular file."""
@@ -217,18 +229,12 @@ def read_regular(real, shown=None, whole=False, limit=MAX_BYTES):
         problem = _regular_problem(shown, st, whole)  # the same file as the lstat above, or a race
         if problem:
             raise WriteRefused(problem, path=shown)
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        data = read_open_file(fd, limit)
     finally:
         os.close(fd)
-    if size > limit:
+    if data is None:
         raise WriteRefused("%s grew past %d bytes while it was read" % (shown, limit), path=shown)
-    return b"".join(chunks)
+    return data
 
 
 def read_before(path, trees=None, state_dir=None):
