@@ -19,6 +19,15 @@ description:
   - The bond keeps what hangs on the team - its MAC, MTU, bridge membership (master), addresses, routes and
     VLANs (NetworkManager - the team profile's master and IP settings, VLAN profiles re-parented;
     systemd-networkd - the team's own C(.network) retargeted to the bond).
+  - "systemd-networkd beside teamd@ units: make-before-break at runtime - the bond is built with the team's MAC
+    and MTU, the team's ports move one at a time (active-backup: the inactive port first), the bridge port
+    swaps in one netlink batch keeping its attributes, the neighbours are told (gratuitous ARP, unsolicited NA,
+    RARP for the MACs behind the bridge), the probes answer, and only then are the files written and
+    C(networkctl reload) lets networkd adopt the running bond. A rollback before the confirmation moves the
+    ports back to the still running team the same way; teamd stops at the confirmation."
+  - NetworkManager - break-before-make (the team's profiles go down before the bond's come up).
+  - RV(outage) says per team what gap to expect and what would shorten it (also in check mode), and after a
+    migration what the host measured (C(moves) in RV(transaction)).
   - The change runs on the host as one transaction, started with C(systemd-run) so that it does not depend on
     the Ansible connection - it arms a rollback timer (O(timeout) seconds), snapshots the backend's
     configuration directories, writes the bond through the backend, deactivates the team, checks the running
@@ -74,6 +83,15 @@ options:
     description: Seconds the bond may take to run as planned and reach the probe targets.
     type: int
     default: 60
+  lacp_wait:
+    description:
+      - 802.3ad, make-before-break (systemd-networkd) - seconds the bond's first port may take to aggregate
+        while the team's last port still carries traffic, before the bridge port swaps (0 to 30).
+      - 0 moves the ports one right after the other; better when the partner carries nothing below all
+        ports (a port-channel with min-links), worse with a partner that keeps one port up.
+    type: float
+    default: 3.0
+    version_added: 0.5.0
 notes:
   - Restoring makes each snapshot directory (C(/etc/systemd/network) and the teamd configuration directory, or
     C(/etc/NetworkManager/system-connections)) hold exactly what it held; edits made there by others during
@@ -114,6 +132,24 @@ summary:
   returned: always
   type: list
   elements: str
+outage:
+  description:
+    - Per team - team, bond, bridge, sequence (the steps in order), gap_class (active-backup, 802.3ad, stp,
+      break-before-make), expected (the gap to expect and why), shorten (what the operator can change).
+    - After a migration also measured (the host's timings of that team's move, from C(moves) in RV(transaction) -
+      swap_at, swap_seconds, ports_seconds, bridge_without_lag_seconds - the time from the bridge port swap
+      until the bond forwards).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.5.0
+bridges:
+  description: RV(outage) flat per migrated team - team, bond, bridge, gap_class, and the host's timings
+    bridge_without_lag_seconds, swap_seconds, ports_seconds (rollback_... after a rollback).
+  returned: when a transaction was started
+  type: list
+  elements: dict
+  version_added: 0.5.0
 txid:
   description: The transaction id to confirm; empty when nothing was started.
   returned: always
@@ -151,6 +187,7 @@ ARGUMENT_SPEC = argument_spec(
     probe_targets=dict(type="list", elements="str", default=[]),
     timeout=dict(type="int", default=180),
     settle_timeout=dict(type="int", default=60),
+    lacp_wait=dict(type="float", default=3.0),
 )
 
 

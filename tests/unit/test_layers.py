@@ -10,8 +10,8 @@ ast (imports inside functions and try blocks too), must go to the same layer or 
 
 Layers on one line joined by "/" or "," are peers and may import each other. A value two layers share lives
 in the lower one: when this test fails, move the thing down. KNOWN below holds only what a change already
-under way removes (a stale entry fails). _apply/t2b_txn.py and t2b_host.py, run on the host as scripts,
-must import nothing of the collection but each other.
+under way removes (a stale entry fails). _apply/t2b_txn.py, t2b_host.py and t2b_move.py, run on the host as
+scripts, must import nothing of the collection but each other.
 """
 
 from __future__ import annotations
@@ -151,10 +151,11 @@ def test_an_upward_import_is_named_with_file_line_and_rule(tmp_path):
     ])
 
 
-@pytest.mark.parametrize("name", ["t2b_txn", "t2b_host"])
+@pytest.mark.parametrize("name", ["t2b_txn", "t2b_host", "t2b_move"])
 def test_host_side_scripts_import_only_the_standard_library_and_each_other(name):
-    """_apply/t2b_txn.py and t2b_host.py are shipped to the host and run there as scripts: beside each other
-    they may import only the standard library (t2b_txn imports t2b_host either way)."""
+    """_apply/t2b_txn.py, t2b_host.py and t2b_move.py are shipped to the host and run there as scripts: beside
+    each other they may import only the standard library (and each other, either way)."""
     path = os.path.join(PLUGINS, "module_utils", "_apply", name + ".py")
     for line, written, parts in imported_targets(path):
-        assert parts in (("module_utils", "_apply", "t2b_host"),), "%s:%d imports %s" % (path, line, written)
+        assert parts in (("module_utils", "_apply", "t2b_host"), ("module_utils", "_apply", "t2b_move")), \
+            "%s:%d imports %s" % (path, line, written)

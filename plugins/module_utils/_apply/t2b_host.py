@@ -14,11 +14,16 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import errno
 import fcntl
 import hashlib
+import ipaddress
 import json
 import os
 import shutil
+import socket
+import struct
+import subprocess
 import time
 
 
@@ -157,6 +162,17 @@ def restore(directory, manifest):
     os.sync()
 
 
+def write_plan_files(directory, plan):
+    set_state(directory, "applying", files_written=True)
+    for path in plan["moved_aside"]:
+        if os.path.lexists(path):
+            os.unlink(path)
+            log(directory, "moved aside %s (in the snapshot)" % path)
+    for item in plan["files"]:
+        write_file(item["path"], item["content"], item["mode"])
+        log(directory, "wrote %s" % item["path"])
+
+
 def write_file(path, content, mode):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + ".hostnet-t2b.tmp"
@@ -212,3 +228,126 @@ def bond_mismatches(expect):
     if sysfs(bond, "operstate") != "up":
         found.append("%s: operstate %s" % (bond, sysfs(bond, "operstate")))
     return found
+
+
+# ----------------------------------------------------------------------------------------------- neighbours
+
+ETH_P_ARP, ETH_P_IPV6, ETH_P_RARP = 0x0806, 0x86DD, 0x8035
+
+
+def net(name, attr, default=None):
+    try:
+        return sysfs(name, attr)
+    except OSError:
+        return default
+
+
+def _mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(":"))
+
+
+def _frames(lag, bridge):
+    """Frames that tell the neighbours where the bridge's addresses and the MACs behind it are now."""
+    frames = []
+    bcast = b"\xff" * 6
+    for owner in [n for n in (bridge, lag) if n]:
+        mac = net(owner, "address")
+        if not mac:
+            continue
+        src = _mac_bytes(mac)
+        for family, addr in _addresses(owner):
+            if family == 4:
+                ip4 = socket.inet_aton(addr)
+                arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, src, ip4, bcast, ip4)
+                frames.append(bcast + src + struct.pack("!H", ETH_P_ARP) + arp)
+            elif family == 6:
+                frames.append(_unsolicited_na(src, addr))
+    if bridge:  # MACs learned behind the bridge's other ports (containers): RARP, as qemu announces a VM
+        for mac in _learned_macs(bridge, lag):
+            src = _mac_bytes(mac)
+            rarp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 3, src, b"\0" * 4, src, b"\0" * 4)
+            frames.append(bcast + src + struct.pack("!H", ETH_P_RARP) + rarp)
+    return frames
+
+
+def _addresses(name):
+    out = []
+    try:
+        with open("/proc/net/if_inet6", encoding="ascii") as handle:
+            inet6 = handle.read()
+    except OSError:
+        inet6 = ""
+    for line in inet6.splitlines():
+        words = line.split()
+        if len(words) == 6 and words[5] == name:
+            out.append((6, str(ipaddress.IPv6Address(bytes.fromhex(words[0])))))
+    try:
+        text = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", name], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=False, timeout=10).stdout.decode()
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    for line in text.splitlines():
+        words = line.split()
+        if "inet" in words:
+            out.append((4, words[words.index("inet") + 1].split("/")[0]))
+    return out
+
+
+def _learned_macs(bridge, lag):
+    macs = []
+    base = "/sys/class/net/%s/brif" % bridge
+    ports = [p for p in (os.listdir(base) if os.path.isdir(base) else []) if p != lag]
+    try:
+        text = subprocess.run(["bridge", "fdb", "show", "br", bridge], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=False, timeout=10).stdout.decode()
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) > 2 and words[1] == "dev" and words[2] in ports and "permanent" not in words \
+                and "self" not in words and words[0] not in macs and not int(words[0][:2], 16) & 1:
+            macs.append(words[0])
+    return macs[:256]
+
+
+def _unsolicited_na(src, addr):
+    target = ipaddress.IPv6Address(addr).packed
+    dst_ip = ipaddress.IPv6Address("ff02::1").packed
+    icmp = struct.pack("!BBHI16s", 136, 0, 0, 0x20000000, target) + struct.pack("!BB6s", 2, 1, src)
+    pseudo = target + dst_ip + struct.pack("!I3xB", len(icmp), 58)
+    total = 0
+    data = pseudo + icmp
+    for i in range(0, len(data), 2):
+        total += (data[i] << 8) + data[i + 1]
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    icmp = icmp[:2] + struct.pack("!H", ~total & 0xFFFF) + icmp[4:]
+    ip6 = struct.pack("!IHBB16s16s", 0x60000000, len(icmp), 58, 255, target, dst_ip)
+    return b"\x33\x33\x00\x00\x00\x01" + src + struct.pack("!H", ETH_P_IPV6) + ip6 + icmp
+
+
+def announce(lag, bridge, log, directory, repeat=2, pause=0.5, deadline=5.0):
+    """Send the frames out of ``lag`` (the bond or, on the way back, the team) ``repeat`` times; a LAG that
+    cannot transmit yet (ENOBUFS: no 802.3ad port distributing) is retried until ``deadline`` s. Returns how many."""
+    began = time.time()
+    try:
+        frames = _frames(lag, bridge)
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as sock:
+            sock.bind((lag, 0))
+            for turn in range(repeat):
+                for frame in frames:
+                    while True:
+                        try:
+                            sock.send(frame)
+                            break
+                        except OSError as exc:
+                            if exc.errno != errno.ENOBUFS or time.time() - began > deadline:
+                                raise
+                            time.sleep(0.05)
+                if turn + 1 < repeat:
+                    time.sleep(pause)
+    except OSError as exc:
+        log(directory, "announce through %s failed: %s" % (lag, exc))
+        return 0
+    log(directory, "announced %d frame(s) through %s (x%d, %.2fs)" % (len(frames), lag, repeat, time.time() - began))
+    return len(frames)

@@ -32,13 +32,15 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 
 if __package__:  # imported as the collection's module_utils (the module reads and confirms through it)
-    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_host
-else:  # run on the host as a script: t2b_launch ships t2b_host.py beside this file
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_host, t2b_move
+else:  # run on the host as a script: t2b_launch ships t2b_host.py and t2b_move.py beside this file
     # Python puts a script's directory first on sys.path, unless -P / PYTHONSAFEPATH say otherwise.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import t2b_host
+    import t2b_move
 
 # The host helpers used here, one name each (tests replace them on this module).
 Lock = t2b_host.Lock
@@ -52,6 +54,7 @@ set_state = t2b_host.set_state
 snapshot = t2b_host.snapshot
 sysfs = t2b_host.sysfs
 write_file = t2b_host.write_file
+write_plan_files = t2b_host.write_plan_files
 
 # The module's default state_dir (_constants.T2B_STATE_DIR). A transaction's state directory is the parent of
 # its own directory, whatever the module was given; the boot guard looks after every state directory that
@@ -59,6 +62,7 @@ write_file = t2b_host.write_file
 DEFAULT_STATE_DIR = "/var/lib/hostnet-dockerhost/team_to_bond"
 TXN_SCRIPT = "t2b_txn.py"
 HOST_HELPERS = "t2b_host.py"  # imported by TXN_SCRIPT and GUARD_SCRIPT from their own directory
+MOVE_HELPERS = "t2b_move.py"  # likewise: the runtime moves (make-before-break)
 GUARD_SCRIPT = "t2b_guard.py"
 GUARD_UNIT = "hostnet-t2b-guard.service"
 GUARD_PATH = "/etc/systemd/system/" + GUARD_UNIT
@@ -78,10 +82,11 @@ def now():
     return time.time()
 
 
-def run(directory, argv, check=True, timeout=120):
+def run(directory, argv, check=True, timeout=120, stdin=None):
+    feed = dict(input=stdin.encode("utf-8")) if stdin is not None else dict(stdin=subprocess.DEVNULL)
     try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, check=False, env=dict(os.environ, **COMMAND_ENV))
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False,
+                              env=dict(os.environ, **COMMAND_ENV), **feed)
         rc, out, err = proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     except (OSError, subprocess.TimeoutExpired) as exc:
         rc, out, err = -1, "", str(exc)
@@ -172,8 +177,8 @@ def install_guard(directory):
     root = state_root(directory)
     script = os.path.join(root, GUARD_SCRIPT)
     # The helpers first: a guard script is never there without the helpers it imports.
-    shutil.copyfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), HOST_HELPERS),
-                    os.path.join(root, HOST_HELPERS))
+    for helper in (HOST_HELPERS, MOVE_HELPERS):
+        shutil.copyfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), helper), os.path.join(root, helper))
     shutil.copyfile(os.path.abspath(__file__), script)
     roots = [other for other in guard_roots() if other != root and os.path.isdir(other)] + [root]
     write_file(GUARD_PATH, GUARD_TEXT % (sys.executable, script, " ".join(roots)), 0o644)
@@ -214,6 +219,10 @@ def timer_unit(plan):
     return "hostnet-t2b-rollback-%s" % plan["txid"]
 
 
+def host_run(directory):
+    return lambda argv, check=True, stdin=None: run(directory, argv, check, stdin=stdin)
+
+
 def apply(directory):
     plan = read_json(os.path.join(directory, "plan.json"))
     started = now()
@@ -224,34 +233,38 @@ def apply(directory):
     if rc != 0:
         set_state(directory, "failed", error="could not arm the rollback timer; nothing was changed")
         return 1
+    moves = []
     try:
         install_guard(directory)
         snapshot(directory, plan["snapshot_dirs"])
-        for argv in plan["stop_team"]:
-            run(directory, argv)
-        for path in plan["moved_aside"]:
-            if os.path.lexists(path):
-                os.unlink(path)
-                log(directory, "moved aside %s (in the snapshot)" % path)
-        for item in plan["files"]:
-            write_file(item["path"], item["content"], item["mode"])
-            log(directory, "wrote %s" % item["path"])
-        for argv in plan["apply"]:
-            if get_state(directory) != "applying":
-                return 1  # the timer's rollback took over
-            run(directory, argv)
+        if plan.get("runtime"):
+            def check():
+                deadline = now() + plan["settle_timeout"]
+                wait_bonds(directory, plan, deadline)
+                probe(directory, plan, deadline)
+            moves = t2b_move.apply_runtime(directory, plan, host_run(directory), check, state_root(directory))
+        else:
+            for argv in plan["stop_team"]:
+                run(directory, argv)
+            write_plan_files(directory, plan)
+            for argv in plan["apply"]:
+                if get_state(directory) != "applying":
+                    return 1  # the timer's rollback took over
+                run(directory, argv)
         deadline = now() + plan["settle_timeout"]
         wait_bonds(directory, plan, deadline)
         bonds_up = now()
         probe(directory, plan, deadline)
-    except (StepFailed, OSError) as exc:
-        log(directory, "apply failed: %s" % exc)
-        rollback(directory, reason="apply failed: %s" % exc, from_timer=False)
+    except Exception as exc:  # pylint: disable=broad-except  # any failure, a bug too: roll back, fail closed
+        expected = isinstance(exc, (StepFailed, OSError, t2b_move.MoveFailed))
+        log(directory, "apply failed: %s" % (exc if expected else traceback.format_exc()))
+        if get_state(directory) == "applying":
+            rollback(directory, reason="apply failed: %s" % exc, from_timer=False)
         return 1
     with Lock(directory):
         if get_state(directory) == "applying":
             set_state(directory, "applied", applied=now(), apply_seconds=round(now() - started, 2),
-                      bond_seconds=round(bonds_up - started, 2))
+                      bond_seconds=round(bonds_up - started, 2), moves=moves)
     return 0
 
 
@@ -305,10 +318,21 @@ def rollback(directory, reason="timer: no confirmation in time", from_timer=True
     if from_timer and not at_boot:
         # An apply still running must not keep changing the host under the restore.
         run(directory, ["systemctl", "stop", "hostnet-t2b-%s.service" % plan["txid"]], check=False)
+    manifest = read_json(os.path.join(directory, "snapshot.json"))
+    files_written = (read_json(os.path.join(directory, "state.json"), {}) or {}).get("files_written")
+    if not at_boot and plan.get("runtime") and manifest:
+        restore(directory, manifest)  # first, so the backend lets go of the bond before its ports move
+        for argv in plan.get("rollback_files", []) if files_written else []:
+            run(directory, argv, check=False)
+    back = None if at_boot else t2b_move.rollback_moves(directory, plan, host_run(directory),
+                                                        Exception)  # any failure: the hard way
+    if back is not None:
+        if not from_timer:
+            run(directory, ["systemctl", "stop", timer_unit(plan) + ".timer"], check=False)
+        return _rolled_back(directory, started, moves_back=back)
     if not at_boot:
         for argv in plan["rollback_pre"]:
             run(directory, argv, check=False)
-    manifest = read_json(os.path.join(directory, "snapshot.json"))
     if manifest:
         restore(directory, manifest)
     for argv in plan["rollback_post"]:
@@ -325,8 +349,12 @@ def rollback(directory, reason="timer: no confirmation in time", from_timer=True
         restore_runtime(directory, plan, now() + 60)
     if not from_timer:
         run(directory, ["systemctl", "stop", timer_unit(plan) + ".timer"], check=False)
+    return _rolled_back(directory, started)
+
+
+def _rolled_back(directory, started, **extra):
     with Lock(directory):
-        set_state(directory, "rolled_back", rolled_back=now(), rollback_seconds=round(now() - started, 2))
+        set_state(directory, "rolled_back", rolled_back=now(), rollback_seconds=round(now() - started, 2), **extra)
     remove_guard_unless_pending(directory)
     return 0
 

@@ -17,6 +17,7 @@ import time
 import uuid
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_host as _t2b_host
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_move as _t2b_move
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply import t2b_txn as _t2b_txn
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.t2b_launch import launch
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._command import module_runner
@@ -38,6 +39,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams imp
 )
 
 POLL_SECONDS = 1
+ROLLBACK_GRACE = 180  # seconds more for a rollback that is running when the timeout is up
+UNIT_GRACE = 15  # seconds a started transaction unit may take to write its first state
 FINISHED = ("applied", "rolled_back", "failed", "confirmed")
 
 
@@ -61,7 +64,8 @@ def _source(module):
 
 def txn_sources():
     """The host-side transaction as shipped: its helpers first, then the script t2b_launch starts."""
-    return {_t2b_txn.HOST_HELPERS: _source(_t2b_host), _t2b_txn.TXN_SCRIPT: _source(_t2b_txn)}
+    return {_t2b_txn.HOST_HELPERS: _source(_t2b_host), _t2b_txn.MOVE_HELPERS: _source(_t2b_move),
+            _t2b_txn.TXN_SCRIPT: _source(_t2b_txn)}
 
 
 def start_transaction(run, document, state_dir, poll=POLL_SECONDS):
@@ -70,22 +74,44 @@ def start_transaction(run, document, state_dir, poll=POLL_SECONDS):
     state.json."""
     directory = launch(document, state_dir, run, txn_sources())
     state_file = os.path.join(directory, "state.json")
-    deadline = time.time() + document["timeout"] + 30
-    while time.time() < deadline:
+    started = time.time()
+    deadline = started + document["timeout"] + 30
+    unit = "hostnet-t2b-%s.service" % document["txid"]
+    state = {}
+    # a rollback under way is waited for (a loaded host takes a while to hand the ports back)
+    while time.time() < deadline + (ROLLBACK_GRACE if state.get("state") == "rolling_back" else 0):
         state = _t2b_txn.read_json(state_file, {}) or {}
         if state.get("state") in FINISHED:
             return state
+        if not state and time.time() > started + UNIT_GRACE and run(["systemctl", "is-active", "--quiet", unit])[0]:
+            return dict(state="failed", error="%s ended before it wrote a state: journalctl -u %s" % (unit, unit))
         time.sleep(poll)
     return _t2b_txn.read_json(state_file, {}) or {}
+
+
+BRIDGE_TIMINGS = ("bridge_without_lag_seconds", "swap_seconds", "ports_seconds")
+
+
+def bridge_timings(outages):
+    """Per migrated bridge, flat (the fleet reports read it): team, bond, bridge, gap class, the host's timings
+    of the move (and of a rollback, prefixed rollback_)."""
+    rows = []
+    for outage in outages:
+        row = {key: outage.get(key) for key in ("team", "bond", "bridge", "gap_class")}
+        for prefix, measured in (("", outage.get("measured")), ("rollback_", outage.get("measured_rollback"))):
+            row.update({prefix + key: measured[key] for key in BRIDGE_TIMINGS if key in (measured or {})})
+        rows.append(row)
+    return rows
 
 
 def plan_team_to_bond(params, host, teams, txid):
     """The result of a check-mode run (plans, summary, diff, already_migrated); raises when a listed name is
     not a team or when a team cannot move. Pure."""
     already = select_teams(params["teams"], teams, host.links, params["bond_names"])
-    plans = plan_migration(teams, params["bond_names"], params["overrides"], txid=txid, existing_links=set(host.links))
+    plans = plan_migration(teams, params["bond_names"], params["overrides"], txid=txid, existing_links=set(host.links),
+                           lacp_wait=params.get("lacp_wait"))
     result = dict(changed=bool(plans), plans=[p.to_dict() for p in plans], summary=[p.summary() for p in plans],
-                  txid="", already_migrated=already)
+                  txid="", already_migrated=already, outage=[dict(p.outage) for p in plans])
     result["diff"] = [{"before_header": f["path"] + " (absent)", "after_header": f["path"], "before": "",
                        "after": f["content"]} for p in plans for f in p.files]
     problems = ["%s: %s" % (p.team, problem) for p in plans for problem in p.problems]
@@ -114,6 +140,12 @@ def enforce_team_to_bond(module):
                                     params["state_dir"])
     state = start_transaction(run, document, params["state_dir"])
     result.update(txid=txid, transaction=state)
+    for key, moves in (("measured", state.get("moves")), ("measured_rollback", state.get("moves_back"))):
+        by_team = {m.get("team"): m for m in moves or []}
+        for outage in result["outage"]:
+            if outage["team"] in by_team:
+                outage[key] = by_team[outage["team"]]
+    result["bridges"] = bridge_timings(result["outage"])
     if state.get("state") != "applied":
         raise HostnetError("team_to_bond: transaction %s ended %s: %s" % (
             txid, state.get("state", "without a state"), state.get("reason") or state.get("error") or "see %s/log.txt"

@@ -73,6 +73,10 @@ def netdev_name(unit):
 
 class NetworkdBackend(Backend):
     name = BACKEND_NETWORKD
+    # team_to_bond: networkd keeps a bond it finds running, with ports already enslaved to it, when its
+    # .netdev/.network appear at `networkctl reload` (systemd 252 in the lab; 257 not measured yet), so the
+    # bond is built at runtime first and the files follow (make-before-break, _apply/t2b_move.py).
+    adopts_running_bond = True
 
     def __init__(self, host, run, etc_dir=ETC_NETWORK):
         super().__init__(host, run)
@@ -195,11 +199,19 @@ class NetworkdBackend(Backend):
         plan.snapshot_dirs = ["/etc/systemd/network"]
         if facts.teamd_config_path:
             plan.snapshot_dirs.append(facts.teamd_config_path.rsplit("/", 1)[0])
-        if facts.teamd_unit:
-            plan.stop_team.append(["systemctl", "disable", "--now", facts.teamd_unit])
-        plan.apply += [["networkctl", "reload"], ["networkctl", "reconfigure"] + list(plan.ports)]
-        plan.recreate = [["systemctl", "restart", "systemd-networkd.service"]]
-        plan.commit = [{"remove": p} for p in (facts.network_file, facts.teamd_config_path) if p]
+        # Runtime first (t2b_move.py): the bond runs with the ports when the files are written; the reload
+        # lets networkd adopt it. teamd, left without ports, stops at the confirmation: until then a rollback
+        # can hand the ports back to a running team.
+        plan.apply += [["networkctl", "reload"]]
+        hold = "/run/systemd/network/00-hostnet-t2b-hold-%s.network" % facts.name
+        plan.hold_files = [{"path": hold, "mode": 0o644, "content": header + "# networkd leaves %s alone while its "
+                            "ports move to %s (removed at the confirmation or rollback)\n[Match]\nName=%s\n\n"
+                            "[Link]\nUnmanaged=yes\n" % (facts.name, plan.bond, facts.name)}]
+        plan.hold_apply = [["networkctl", "reload"]]
+        plan.commit = [{"run": ["systemctl", "disable", "--now", facts.teamd_unit]}] if facts.teamd_unit else []
+        plan.commit.append({"remove": hold})
+        plan.commit += [{"remove": p} for p in (facts.network_file, facts.teamd_config_path) if p]
+        plan.rollback_files = [["networkctl", "reload"]]
         plan.rollback_pre = [["ip", "link", "delete", plan.bond]]
         plan.rollback_post = [["networkctl", "reload"]]
         if facts.teamd_unit:

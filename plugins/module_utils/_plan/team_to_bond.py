@@ -95,6 +95,14 @@ class BondPlan:
     rollback_pre: List[list] = field(default_factory=list)  # before the files are restored
     rollback_post: List[list] = field(default_factory=list)  # after the files are restored
     snapshot_dirs: List[str] = field(default_factory=list)
+    # Make-before-break at runtime (t2b_move.py), when the backend can adopt a running bond: the bond is built
+    # and takes the team's ports and bridge port before any file is written; None: the break-before-make path
+    # above (stop_team, files, apply).
+    runtime: Optional[dict] = None
+    rollback_files: List[list] = field(default_factory=list)  # after a runtime rollback restored written files
+    hold_files: List[dict] = field(default_factory=list)  # runtime: written first, keep the backend off the team
+    hold_apply: List[list] = field(default_factory=list)  # after hold_files (and after their removal)
+    outage: dict = field(default_factory=dict)  # what the move costs the bridge's traffic (outage_plan)
 
     def to_dict(self):
         return asdict(self)
@@ -105,7 +113,7 @@ class BondPlan:
                                                  self.backend)
 
 
-def plan_migration(teams, bond_names=None, overrides=None, txid="TXID", existing_links=()):
+def plan_migration(teams, bond_names=None, overrides=None, txid="TXID", existing_links=(), lacp_wait=None):
     """TeamFacts list -> [BondPlan]. Pure. Each plan's ``problems`` say why that team cannot move."""
     plans = []
     for facts in teams:
@@ -139,8 +147,82 @@ def plan_migration(teams, bond_names=None, overrides=None, txid="TXID", existing
                                  "beside systemd-networkd" % facts.name)
         elif bond:
             backend.plan_bond_migration(facts, plan, txid)
+            if getattr(backend, "adopts_running_bond", False):
+                plan.runtime = runtime_spec(plan, facts, LACP_WAIT if lacp_wait is None else lacp_wait)
+        plan.outage = outage_plan(facts, plan)
         plans.append(plan)
+    kinds = sorted({p.runtime is not None for p in plans})
+    if len(kinds) > 1:
+        names = ", ".join("%s (%s)" % (p.team, p.backend) for p in plans)
+        for plan in plans:
+            plan.problems.append("the teams %s are kept by different backends; migrate them in separate runs "
+                                 "(option teams)" % names)
     return plans
+
+
+LACP_WAIT = 3.0  # seconds the bond's first ports may take to aggregate while the team's last port still carries
+
+
+def runtime_spec(plan, facts, lacp_wait=LACP_WAIT):
+    """The runtime move of one team (t2b_move.Mover): the bond's options in the kernel's names, mode first."""
+    options = [["mode", plan.options["mode"]]] if "mode" in plan.options else []
+    options += [[k, v] for k, v in plan.options.items() if k != "mode"]
+    return {"team": plan.team, "bond": plan.bond, "bridge": plan.master if facts.bridge_stp is not None else None,
+            "mode": plan.mode, "options": options, "mac": plan.mac, "mtu": plan.mtu, "ports": list(plan.ports),
+            "lacp_wait": lacp_wait}
+
+
+def outage_plan(facts, plan):
+    """What moving this team costs the traffic through its bridge, and what would shorten it (pure; shown in
+    check mode and returned with the result)."""
+    bridge = facts.master
+    out = {"team": plan.team, "bond": plan.bond, "bridge": bridge, "sequence": [], "shorten": []}
+    if plan.runtime is None:
+        out.update(gap_class="break-before-make", expected="the whole apply: the team stops before the bond exists "
+                   "(%s)" % (plan.backend or "no backend"), sequence=[
+                       "stop %s" % plan.team, "write the bond's configuration", "activate %s with %s"
+                       % (plan.bond, " ".join(plan.ports))])
+        return out
+    ports = list(plan.ports)
+    swap = "swap %s's port %s -> %s in one netlink batch (cost, priority, hairpin, learning, flood, isolated, " \
+           "VLANs kept)" % (bridge, plan.team, plan.bond) if bridge else None
+    seq = ["create %s (%s) with %s's MAC %s and MTU %s" % (plan.bond, plan.mode, plan.team, plan.mac, plan.mtu)]
+    if bridge:
+        seq.append("pin %s's MAC for the move if it has none of its own" % bridge)
+    if plan.mode == "active-backup":
+        seq.append("move %s's inactive port(s) to %s (the active port keeps carrying)" % (plan.team, plan.bond))
+        seq += [swap] if swap else []
+        seq.append("move the last (active) port; the bond's port already forwards")
+        out.update(gap_class="active-backup", expected="about 0 s: one port carries traffic at every moment; "
+                   "the neighbours learn the new path from the announcements")
+    elif plan.mode == "802.3ad":
+        wait = plan.runtime.get("lacp_wait", LACP_WAIT)
+        seq.append("move %s to %s; wait up to %g s (lacp_wait) for its aggregator while %s still carries traffic"
+                   % (" ".join(ports[:-1]), plan.bond, wait, ports[-1]))
+        seq += [swap] if swap else []
+        seq.append("move %s" % ports[-1])
+        out.update(gap_class="802.3ad", expected="LACP renegotiation, about 1-3 s: the bond presents a new LACP key, "
+                   "the partner builds a new aggregator; the bond's 2 s aggregate wait runs while the team's last "
+                   "port carries (unless the partner needs every port, e.g. min_links)")
+        if plan.options.get("lacp_rate") != "fast":
+            out["shorten"].append("lacp_rate fast (team runner fast_rate true): LACPDUs every 1 s instead of 30 s "
+                                  "- with slow rate the partner may take 30-90 s")
+        out["shorten"].append("a partner that keeps a port-channel up with one port (no min-links 2)")
+    else:
+        seq.append("move %s to %s one at a time" % (" ".join(ports), plan.bond))
+        seq += [swap] if swap else []
+        out.update(gap_class=plan.mode, expected="about as long as the partner takes to accept the new bond")
+    seq.append("announce %s's addresses and the MACs behind it (gratuitous ARP, unsolicited NA, RARP)"
+               % (bridge or plan.bond))
+    seq += ["probe", "write the backend's files; it adopts the running bond",
+            "at the confirmation: stop %s's teamd (until then a rollback hands the ports back to it)" % plan.team]
+    out["sequence"] = seq
+    if facts.bridge_stp:
+        delay = facts.bridge_forward_delay or 0.0
+        out.update(gap_class="stp", expected="%.0f s (2 x forward_delay %.0f s): %s runs STP, so the new port "
+                   "listens and learns before it forwards - not a short outage" % (2 * delay, delay, bridge))
+        out["shorten"].insert(0, "STP off on %s, or a lower forward_delay (the kernel's minimum is 2 s)" % bridge)
+    return out
 
 
 def expected_bond(plan):
@@ -193,4 +275,10 @@ def transaction_document(txid, plans, teams, probe_targets, timeout, settle_time
         "rollback_pre": [r for p in plans for r in p.rollback_pre],
         "rollback_post": _once([r for p in plans for r in p.rollback_post], ["networkctl", "reload"]),
         "restore_runtime": [team_runtime(by_name[p.team]) for p in plans],
+        # Teams one after another, each gap its own; only when every team can move at runtime (plan_migration
+        # refuses a mix).
+        "runtime": [p.runtime for p in plans] if plans and all(p.runtime for p in plans) else [],
+        "hold_files": [f for p in plans for f in p.hold_files],
+        "hold_apply": _once([a for p in plans for a in p.hold_apply], ["networkctl", "reload"]),
+        "rollback_files": _once([r for p in plans for r in p.rollback_files], ["networkctl", "reload"]),
     }

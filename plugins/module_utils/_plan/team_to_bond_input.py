@@ -43,6 +43,8 @@ def validate_params(params):
     if params["timeout"] < 30 or params["settle_timeout"] < 5 or params["settle_timeout"] >= params["timeout"]:
         raise InvalidInput("timeout (>= 30) must be longer than settle_timeout (>= 5): got %d and %d"
                            % (params["timeout"], params["settle_timeout"]), option="timeout")
+    if not 0 <= params.get("lacp_wait", 0) <= 30:
+        raise InvalidInput("lacp_wait: %r seconds; give 0 to 30" % params["lacp_wait"], option="lacp_wait")
     state_dir = params["state_dir"]
     bad = sorted(set(state_dir) & STATE_DIR_UNSAFE)
     if not os.path.isabs(state_dir) or bad:

@@ -54,6 +54,9 @@ class TeamFacts:
     network_file: Optional[str] = None  # the team's own .network
     network_text: Optional[str] = None
     port_network_files: Dict[str, str] = field(default_factory=dict)  # .network files matching only ports
+    # The bridge the team is a port of (sysfs): a new port listens and learns for 2 x forward_delay under STP.
+    bridge_stp: Optional[bool] = None
+    bridge_forward_delay: Optional[float] = None  # seconds
 
 
 def nm_settings_to_copy(values):
@@ -128,6 +131,17 @@ def _discover_networkd(run, facts, host_state, read_text, list_network_files):
     return True
 
 
+def read_bridge_timers(facts, read_text):
+    """STP state and forward delay of the team's bridge (sysfs: stp_state 0 off, 1 kernel, 2 user space;
+    forward_delay in hundredths of a second); left None when the master is no bridge."""
+    stp = read_text("/sys/class/net/%s/bridge/stp_state" % facts.master)
+    delay = read_text("/sys/class/net/%s/bridge/forward_delay" % facts.master)
+    if stp is not None and stp.strip().isdigit():
+        facts.bridge_stp = stp.strip() != "0"
+    if delay is not None and delay.strip().isdigit():
+        facts.bridge_forward_delay = int(delay.strip()) / 100.0
+
+
 def discover_teams(host_state, run, read_text, list_network_files, only=None):
     """TeamFacts for every team link (or those named in ``only``). Reads, never changes."""
     teams = []
@@ -145,6 +159,8 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
             raise HostnetError("teamdctl %s config dump is not JSON: %s" % (link.name, exc), team=link.name)
         facts = TeamFacts(name=link.name, config=config, ports=list(link.ports), mac=link.mac, mtu=link.mtu,
                           master=link.master)
+        if link.master:
+            read_bridge_timers(facts, read_text)
         if profiles is None:
             profiles = _nm_profiles(run) or []
         if not _discover_nm(run, facts, profiles):

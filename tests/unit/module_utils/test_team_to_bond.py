@@ -416,9 +416,13 @@ def test_networkd_plan_files():
     assert "PrimarySlave=yes" in files["/etc/systemd/network/10-hostnet-bond7-lan1.network"]
     assert "PrimarySlave" not in files["/etc/systemd/network/10-hostnet-bond7-lan0.network"]
     assert plan.moved_aside == ["/etc/systemd/network/30-lanports.network"]
-    assert plan.stop_team == [["systemctl", "disable", "--now", "teamd@agg7.service"]]
-    assert plan.apply == [["networkctl", "reload"], ["networkctl", "reconfigure", "lan0", "lan1"]]
+    # make-before-break: nothing stops the team during apply; teamd stops at the confirmation, first
+    assert plan.stop_team == []
+    assert plan.apply == [["networkctl", "reload"]]
+    assert plan.commit[0] == {"run": ["systemctl", "disable", "--now", "teamd@agg7.service"]}
     assert {"remove": "/etc/teamd/agg7.conf"} in plan.commit
+    assert {"remove": "/run/systemd/network/00-hostnet-t2b-hold-agg7.network"} in plan.commit
+    assert "Unmanaged=yes" in plan.hold_files[0]["content"] and "Name=agg7" in plan.hold_files[0]["content"]
     assert ["systemctl", "enable", "teamd@agg7.service"] in plan.rollback_post
     assert plan.snapshot_dirs == ["/etc/systemd/network", "/etc/teamd"]
 
@@ -466,19 +470,47 @@ def test_transaction_document_collects_every_plan():
     assert [a[-1] for a in doc["stop_team"] if a[2] == "down"] == ["team0", "team1"]
 
 
-def test_networkd_transaction_reloads_once_after_all_teams_stopped():
-    teams = [nd_team(), nd_team(name="agg8", ports=["lan2", "lan3"], teamd_unit="teamd@agg8.service",
-                                network_file=None, network_text=None, port_network_files={},
-                                config={"runner": {"name": "lacp"}, "ports": {}})]
-    plans = plan_migration(teams, bond_names={"agg7": "bond7", "agg8": "bond8"})
+def test_networkd_transaction_moves_each_team_at_runtime_and_reloads_once():
+    teams = [nd_team(bridge_stp=False), nd_team(name="agg8", ports=["lan2", "lan3"], teamd_unit="teamd@agg8.service",
+                                                network_file=None, network_text=None, port_network_files={},
+                                                config={"runner": {"name": "lacp"}, "ports": {}}, master=None)]
+    plans = plan_migration(teams, bond_names={"agg7": "bond7", "agg8": "bond8"}, lacp_wait=0)
     doc = transaction_document("tx4", plans, teams, ["192.0.2.1"], 120, 60, "/x")
-    assert doc["stop_team"] == [["systemctl", "disable", "--now", "teamd@agg7.service"],
-                                ["systemctl", "disable", "--now", "teamd@agg8.service"]]
-    assert doc["apply"] == [["networkctl", "reload"], ["networkctl", "reconfigure", "lan0", "lan1"],
-                            ["networkctl", "reconfigure", "lan2", "lan3"]]
+    assert doc["stop_team"] == []
+    assert [(r["team"], r["bond"], r["bridge"]) for r in doc["runtime"]] == [
+        ("agg7", "bond7", "brx"), ("agg8", "bond8", None)]
+    assert doc["runtime"][0]["options"][0] == ["mode", "active-backup"]  # mode first: it changes only while down
+    assert doc["runtime"][0]["mac"] == "02:00:00:00:07:07" and doc["runtime"][0]["mtu"] == 9000
+    assert doc["runtime"][1]["lacp_wait"] == 0
+    assert doc["apply"] == [["networkctl", "reload"]]
+    assert doc["hold_apply"] == [["networkctl", "reload"]] and len(doc["hold_files"]) == 2
+    assert doc["rollback_files"] == [["networkctl", "reload"]]
     assert doc["rollback_post"].count(["networkctl", "reload"]) == 1
-    # networkd 252 ignores a new .netdev of a name whose creation failed earlier in the boot: one restart
-    assert doc["recreate"] == [["systemctl", "restart", "systemd-networkd.service"]]
+
+
+def test_mixed_backends_are_refused():
+    plans = plan_migration([nd_team(), nm_team()], bond_names={"agg7": "bond7"})
+    assert all(any("different backends" in p for p in plan.problems) for plan in plans)
+
+
+def test_outage_plan_per_gap_class():
+    lacp = nd_team(config={"runner": {"name": "lacp", "fast_rate": True}, "ports": {}}, bridge_stp=False)
+    (plan,) = plan_migration([lacp], bond_names={"agg7": "bond7"})
+    assert plan.outage["gap_class"] == "802.3ad" and plan.outage["bridge"] == "brx"
+    assert any("swap brx's port agg7 -> bond7" in step for step in plan.outage["sequence"])
+    assert not any("lacp_rate fast" in s for s in plan.outage["shorten"])
+    slow = nd_team(config={"runner": {"name": "lacp"}, "ports": {}}, bridge_stp=False)
+    (plan,) = plan_migration([slow], bond_names={"agg7": "bond7"})
+    assert any("lacp_rate fast" in s for s in plan.outage["shorten"])
+    (plan,) = plan_migration([nd_team(bridge_stp=False)], bond_names={"agg7": "bond7"})
+    assert plan.outage["gap_class"] == "active-backup"
+    assert plan.outage["sequence"].index(next(s for s in plan.outage["sequence"] if s.startswith("swap"))) < \
+        plan.outage["sequence"].index("move the last (active) port; the bond's port already forwards")
+    (plan,) = plan_migration([nd_team(bridge_stp=True, bridge_forward_delay=15.0)], bond_names={"agg7": "bond7"})
+    assert plan.outage["gap_class"] == "stp" and plan.outage["expected"].startswith("30 s")
+    assert "not a short outage" in plan.outage["expected"] and "STP off on brx" in plan.outage["shorten"][0]
+    (plan,) = plan_migration([nm_team()])
+    assert plan.outage["gap_class"] == "break-before-make" and plan.runtime is None
 
 
 def test_nm_transaction_has_nothing_to_recreate():

@@ -202,7 +202,7 @@ def test_start_transaction_writes_plan_and_script_and_waits_for_the_state(tmp_pa
     directory = os.path.join(state_dir, "tx1")
     assert json.load(open(os.path.join(directory, "plan.json"))) == document
     sources = _apply_t2b.txn_sources()
-    assert list(sources) == ["t2b_host.py", "t2b_txn.py"]  # the helpers first: the script imports them
+    assert list(sources) == ["t2b_host.py", "t2b_move.py", "t2b_txn.py"]  # the helpers first: the script imports them
     assert open(os.path.join(directory, "t2b_txn.py")).read() == sources["t2b_txn.py"]
     assert open(os.path.join(directory, "t2b_host.py")).read() == sources["t2b_host.py"]
     assert started[0][:5] == ["systemd-run", "--quiet", "--collect", "--unit", "hostnet-t2b-tx1"]
@@ -361,3 +361,16 @@ def test_confirm_os_error_is_a_clear_failure(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(t2b_txn, "confirm", confirm)
     result = run_confirm(capsys, {"txid": "tx-1", "state_dir": str(tmp_path)})
     assert result["msg"] == "confirming failed at /etc/systemd/network/30-team0.network: Permission denied"
+
+
+def test_bridge_timings_flatten_the_hosts_measurements_per_bridge():
+    outages = [{"team": "team0", "bond": "bond0", "bridge": "br0", "gap_class": "802.3ad", "sequence": [],
+                "measured": {"bridge_without_lag_seconds": 2.4, "swap_seconds": 0.01, "ports_seconds": 1.2,
+                             "swap_at": 1.0}},
+               {"team": "team1", "bond": "bond1", "bridge": "br1", "gap_class": "active-backup",
+                "measured_rollback": {"bridge_without_lag_seconds": 0.3}}]
+    assert _apply_t2b.bridge_timings(outages) == [
+        {"team": "team0", "bond": "bond0", "bridge": "br0", "gap_class": "802.3ad", "bridge_without_lag_seconds": 2.4,
+         "swap_seconds": 0.01, "ports_seconds": 1.2},
+        {"team": "team1", "bond": "bond1", "bridge": "br1", "gap_class": "active-backup",
+         "rollback_bridge_without_lag_seconds": 0.3}]
