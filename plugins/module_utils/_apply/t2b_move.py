@@ -39,6 +39,10 @@ BOOL_KEYWORDS = {"hairpin", "learning", "flood", "mcast_flood", "bcast_flood", "
 NET_ADDR_SET = 3
 LACP_DISTRIBUTING = 0x20  # ad_actor_oper_port_state: collecting 0x10, distributing 0x20
 POLL = 0.02
+# Seconds a port moved into the bond is watched: teamd, when it had not let go of the port itself (its
+# `teamdctl port remove` failed or came late on a loaded host), releases it again from whatever master it has
+# by then - the lab saw bond1 lose its last port that way. A port pulled out is put back (3 times at most).
+PORT_SETTLE = 2.0
 
 
 class MoveFailed(Exception):
@@ -155,6 +159,30 @@ class Mover:
             self.run(["ip", "link", "set", "dev", port, "master", self.spec["team"]])
         self.run(["ip", "link", "set", "dev", port, "up"], check=False)
 
+    def let_go(self, port):
+        """teamd removes ``port`` itself, and the move waits until it has (at most 5 s)."""
+        team = self.spec["team"]
+        rc, out = self.run(["teamdctl", team, "port", "remove", port], check=False)
+        if rc != 0:
+            self.log(self.directory, "teamdctl %s port remove %s: rc %d %s" % (team, port, rc, out.strip()[:200]))
+        deadline = time.time() + 5
+        while master_of(port) == team and time.time() < deadline:
+            time.sleep(POLL)
+
+    def keep_in_bond(self, ports):
+        """Watch ``ports`` for PORT_SETTLE s after their move; one pulled out of the bond is enslaved again."""
+        bond = self.spec["bond"]
+        deadline, again = time.time() + PORT_SETTLE, 0
+        while ports and time.time() < deadline:
+            lost = [p for p in ports if master_of(p) != bond]
+            if lost and again < 3:
+                again += 1
+                self.log(self.directory, "%s left %s after its move (master now %s); enslaving it again" % (
+                    " ".join(lost), bond, ", ".join(str(master_of(p)) for p in lost)))
+                self.batch([line for p in lost for line in self.out_of_lag(p, master_of(p))] +
+                           ["link set dev %s master %s" % (p, bond) for p in lost])
+            time.sleep(POLL * 5)
+
     def swap_lines(self, old, new, attrs):
         """The bridge port swap: ``old`` out of the bridge, ``new`` in with the port attributes ``attrs``."""
         lines = ["link set dev %s nomaster" % old, "link set dev %s master %s" % (new, self.spec["bridge"])]
@@ -217,9 +245,10 @@ class Mover:
         first, last = ports[:-1], ports[-1]
         first_moved = time.time()
         for port in first:  # the team keeps carrying on its last port meanwhile
-            self.run(["teamdctl", team, "port", "remove", port], check=False)
+            self.let_go(port)
             self.batch(self.out_of_lag(port, team) + ["link set dev %s master %s" % (port, bond)])
             self.record(stage="first_ports")
+        self.keep_in_bond(first)
         if first and spec["mode"] == "802.3ad":
             self.wait_ready(bond, first, spec.get("lacp_wait", 3.0))
         # The bridge port swap in one batch; then the team's last port: teamd lets go of it itself (a port
@@ -231,7 +260,7 @@ class Mover:
             forwarding_at_swap = self.ready(bond, first)  # active-backup: the bond's first port carries at once
             self.record(stage="swapped", swap_from=swap_from, swap_to=swap_to)
             self.set_vlans(bond, self.rec["team_vlans"])
-        self.run(["teamdctl", team, "port", "remove", last], check=False)
+        self.let_go(last)
         if self.inject.get("refuse_port") == last:
             self.batch(self.out_of_lag(last, team))
             self.record(stage="refused")
@@ -239,6 +268,7 @@ class Mover:
             raise MoveFailed("%s refused its second port %s (injected fault)" % (bond, last))
         self.batch(self.out_of_lag(last, team) + ["link set dev %s master %s" % (last, bond)])
         last_moved = time.time()
+        self.keep_in_bond([last])
         self.record(stage="moved")
         up = self.wait_ready(bond, ports, spec.get("carrier_wait", 10.0))
         forwarding = time.time()

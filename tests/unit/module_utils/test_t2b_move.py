@@ -55,6 +55,7 @@ class FakeKernel:
 @pytest.fixture
 def kernel(monkeypatch, tmp_path):
     fake = FakeKernel("team1", ["eno2", "eno3"], "br1", active="eno2")
+    monkeypatch.setattr(_t2b_move, "PORT_SETTLE", 0.1)
 
     def master_of(name):
         return fake.master.get(name)
@@ -125,3 +126,21 @@ def test_lacp_state_of_a_port_without_an_aggregator_is_zero(monkeypatch, sysfs, 
     mover.spec = spec
     monkeypatch.setattr(_t2b_move, "net", lambda name, attr, default=None: "1" if attr == "carrier" else sysfs)
     assert mover.ready("bond1", ["eno1"]) is (bits & _t2b_move.LACP_DISTRIBUTING == _t2b_move.LACP_DISTRIBUTING)
+
+
+def test_a_port_teamd_pulls_out_after_its_move_is_enslaved_again(kernel):
+    # teamd, when it had not let go of a port itself, releases it again from whatever master it has by then
+    # (the lab's controller_killed run: bond1 lost its last port after the move and the apply timed out)
+    pulled = {"done": False}
+    run = kernel.run
+
+    def teamd_pulls(argv, check=True, stdin=None):
+        result = run(argv, check, stdin)
+        if argv[:2] == ["ip", "-batch"] and "eno2 master bond1" in (stdin or "") and not pulled["done"]:
+            pulled["done"] = True
+            kernel.master.pop("eno2", None)
+        return result
+
+    mover = _t2b_move.Mover(kernel.directory, SPEC, teamd_pulls, lambda *a: None)
+    mover.forward()
+    assert pulled["done"] and kernel.master["eno2"] == "bond1" and kernel.master["eno3"] == "bond1"
