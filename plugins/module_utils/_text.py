@@ -26,11 +26,13 @@ __metaclass__ = type
 import re
 import shlex
 
-# C0 controls, DEL and the C1 controls (U+0080-U+009F: U+009B is CSI on terminals that honour 8-bit controls).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_OR_BACKSLASH = re.compile("[\x00-\x1f\x7f-\x9f\\\\]")
-_LAYOUT_KEPT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\\\\]")
-_CONTROL_BUT_LAYOUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls, DEL and the C1 controls (U+0080-U+009F: U+009B is CSI on terminals that honour 8-bit controls),
+# and the Unicode bidirectional marks and overrides, which reorder what a reader sees ("Trojan Source").
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f%s]" % _BIDI)
+_CONTROL_OR_BACKSLASH = re.compile("[\x00-\x1f\x7f-\x9f%s\\\\]" % _BIDI)
+_LAYOUT_KEPT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f%s\\\\]" % _BIDI)
+_CONTROL_BUT_LAYOUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f%s]" % _BIDI)
 
 
 def has_control(text):
@@ -42,7 +44,7 @@ def _escape(match):
     char = match.group(0)
     if char == "\\":
         return "\\\\"
-    return "\\x%02x" % ord(char)
+    return "\\x%02x" % ord(char) if ord(char) < 0x100 else "\\u%04x" % ord(char)
 
 
 def visible(text, keep_layout=False, whole_document=False):

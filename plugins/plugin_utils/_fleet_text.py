@@ -14,25 +14,15 @@ bidirectional overrides (which reorder what a reader sees, "Trojan Source") beco
 
 from __future__ import annotations
 
-import re
-
-_CONTROLS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile("[%s]" % _CONTROLS)
-_CONTROL_BUT_NEWLINE = re.compile("[%s]" % _CONTROLS.replace("\x00-\x1f", "\x00-\x09\x0b-\x1f"))
-
-
-def _escape(match):
-    char = match.group()
-    return "\\x%02x" % ord(char) if ord(char) < 0x100 else "\\u%04x" % ord(char)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils import _text
 
 
 def visible(text, keep_newlines=False):
-    """``text`` with every control character written as an escape (``\\x1b``); newlines kept when asked."""
-    pattern = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
-    text = str(text)
-    return pattern.sub(_escape, text) if pattern.search(text) else text
+    """``text`` with every control character written as an escape (``\\x1b``); newlines (and tabs) kept when
+    asked. The one rule is ``module_utils/_text.visible``, shared with the modules."""
+    return _text.visible(str(text), keep_layout=keep_newlines)
 
 
 def visible_lines(text):
     """A multi-line text whose lines are safe: CR and CRLF made newlines, every other control escaped."""
-    return visible(str(text).replace("\r\n", "\n"), keep_newlines=True)
+    return _text.visible(str(text).replace("\r\n", "\n"), keep_layout=True)
