@@ -222,3 +222,14 @@ def test_a_team_port_whose_name_a_bonds_files_cannot_hold_is_a_problem_of_the_pl
 
 def test_a_whole_document_gets_its_control_characters_escaped_and_keeps_its_backslashes_and_layout():
     assert visible("# t\n\\[x\\] b\x1b[31m\tend\n", whole_document=True) == "# t\n\\[x\\] b\\x1b[31m\tend\n"
+
+
+def test_bidirectional_overrides_are_shown_in_messages_and_reports_alike():
+    # U+202E (right-to-left override) makes "b\u202egnp.exe" read as "bexe.png": one rule for both sides
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible as module_visible
+    from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_text import visible as report_visible
+
+    name = "b\u202egnp.exe"
+    assert module_visible(name) == report_visible(name) == "b\\u202egnp.exe"
+    assert module_visible("a\\b\x1b") == report_visible("a\\b\x1b") == "a\\\\b\\x1b"
+    assert report_visible("line one\nline two", keep_newlines=True) == "line one\nline two"
