@@ -36,11 +36,8 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants impo
     NETWORKCTL_RELOAD,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import (
-    plan_file,
-    plan_removal,
-    read_text_or_none,
-)
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import plan_file, plan_removal
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import read_before
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.netplan import (
     NETPLAN_DIRS,

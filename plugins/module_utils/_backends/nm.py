@@ -31,7 +31,7 @@ import shutil
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._backends.base import Backend, CommandEdit, Persistence
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import BACKEND_NM, NMCLI
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError, Unsupported
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import read_text_or_none
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text_or_none
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.bond import nm_bond_options
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.nmcli import (
     ACTIVE_FIELDS,

@@ -15,8 +15,6 @@ __metaclass__ = type
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_bytes
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import diff_before, read_before
 
 
@@ -50,16 +48,6 @@ class FileEdit:
 
     def to_dict(self):
         return {"path": self.path, "action": self.action, "reason": self.reason}
-
-
-def read_text_or_none(path):
-    try:
-        data = read_bytes(path)
-        return data.decode("utf-8") if data is not None else None
-    except OSError as exc:
-        raise HostnetError("cannot read %s: %s" % (path, exc.strerror or exc), path=path)
-    except UnicodeDecodeError as exc:
-        raise HostnetError("cannot read %s: not UTF-8 at byte offset %d" % (path, exc.start), path=path)
 
 
 def plan_file(path, after, mode=0o644, reason=""):

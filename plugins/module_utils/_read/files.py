@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.model import FileProblem
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.write_target import kind_words, read_open_file
 
@@ -60,6 +61,18 @@ def read_bytes(path, limit=MAX_READ_BYTES):
     if data is None:
         raise OSError(errno.EFBIG, "grew past %d bytes while it was read; not read" % limit)
     return data
+
+
+def read_text_or_none(path):
+    """The UTF-8 text of ``path`` for a module that acts on it: None when there is none; a HostnetError naming the
+    file and why for one that cannot be read (a FIFO, a device, too big, not UTF-8) - never silence."""
+    try:
+        data = read_bytes(path)
+        return data.decode("utf-8") if data is not None else None
+    except OSError as exc:
+        raise HostnetError("cannot read %s: %s" % (path, exc.strerror or exc), path=path)
+    except UnicodeDecodeError as exc:
+        raise HostnetError("cannot read %s: not UTF-8 at byte offset %d" % (path, exc.start), path=path)
 
 
 def read_text(path, problems):

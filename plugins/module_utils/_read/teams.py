@@ -175,12 +175,14 @@ def discover_teams(host_state, run, read_text, list_network_files, only=None):
 
 
 def read_text(path):
-    """A file's text, None when it cannot be read (a .network that vanished meanwhile)."""
+    """A .network file's text for finding the team's files, None when there is none (one that vanished
+    meanwhile); bytes that are not UTF-8 read as U+FFFD (a latin-1 comment does not matter here). One that
+    cannot be read at all (a FIFO, a device, too big) is a HostnetError naming it, never skipped in silence."""
     try:
         data = read_bytes(path)
-        return data.decode("utf-8") if data is not None else None
-    except (OSError, UnicodeDecodeError):
-        return None
+    except OSError as exc:
+        raise HostnetError("cannot read %s: %s" % (path, exc.strerror or exc), path=path)
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def administrator_network_files(directory=NETWORKD_UNIT_DIRS[0]):

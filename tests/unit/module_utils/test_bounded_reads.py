@@ -150,7 +150,7 @@ def test_read_bytes_reads_files_links_and_dev_null_and_bounds_the_size(tmp_path)
 def test_fifos_at_the_read_models_paths_are_file_problems_and_the_rest_is_read(tmp_path):
     from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_machine_id
     from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.teams import read_text as team_read_text
-    from ansible_collections.hostnet.dockerhost.plugins.module_utils._plan.files import read_text_or_none
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.files import read_text_or_none
 
     os.mkfifo(tmp_path / "daemon.json")
     os.mkfifo(tmp_path / "machine-id")
@@ -162,7 +162,7 @@ def test_fifos_at_the_read_models_paths_are_file_problems_and_the_rest_is_read(t
     assert [(p.path, p.error) for p in problems] == [
         (str(tmp_path / "daemon.json"), "is a FIFO (named pipe), not a regular file; not read")]
     assert _in_thread(lambda: read_machine_id(str(tmp_path / "machine-id"))) == {"value": None}
-    assert _in_thread(lambda: team_read_text(str(tmp_path / "team0.network"))) == {"value": None}
-    out = _in_thread(lambda: read_text_or_none(str(tmp_path / "team0.network")))
-    assert isinstance(out.get("error"), HostnetError)
-    assert "team0.network: is a FIFO (named pipe), not a regular file; not read" in out["error"].msg
+    for reader in (team_read_text, read_text_or_none):
+        out = _in_thread(lambda: reader(str(tmp_path / "team0.network")))
+        assert isinstance(out.get("error"), HostnetError)
+        assert "team0.network: is a FIFO (named pipe), not a regular file; not read" in out["error"].msg

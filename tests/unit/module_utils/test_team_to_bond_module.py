@@ -166,7 +166,7 @@ def test_administrator_network_files_and_read_text(tmp_path):
 
     assert [os.path.basename(f) for f in files] == ["10-a.network", "20-b.network", "bad.network"]
     assert _teams.read_text(files[0]) == "[Match]\nName=eno0\n"
-    assert _teams.read_text(files[2]) is None
+    assert _teams.read_text(files[2]) == "\ufffd\ufffd"
     assert _teams.read_text(str(tmp_path / "absent.network")) is None
     assert _teams.administrator_network_files(str(tmp_path / "none")) == []
 
