@@ -153,3 +153,45 @@ def validate_mac(option, value):
             "all-zero; a locally administered one has the second-lowest bit of the first octet set (02:..)."
             % (option, visible(repr(value)), problem), option=option)
     return value.strip().replace("-", ":").lower()
+
+
+# --------------------------------------------------------------------------------------------------------
+# The gate's rules: which checks run and which interfaces are audited - one rule for the module's options
+# (checks, include, exclude) and the playbook's variables (hostnet_checks, hostnet_include, hostnet_exclude).
+
+
+def validate_checks(option, value, known):
+    """The checks to run: a non-empty list of ``known`` checks, each once, in the order given."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise InvalidInput("%s: expected a list of checks, got %s; valid checks: %s"
+                           % (option, visible(repr(value)), ", ".join(known)), option=option)
+    if not value:
+        raise InvalidInput("%s: the list is empty, so nothing would be audited and every host would look compliant; "
+                           "name at least one of %s (or leave %s out for all of them)"
+                           % (option, ", ".join(known), option), option=option)
+    unknown = [item for item in value if not isinstance(item, str) or item not in known]
+    if unknown:
+        raise InvalidInput("%s: unknown check(s) %s; valid checks: %s"
+                           % (option, ", ".join(visible(repr(item)) for item in unknown), ", ".join(known)),
+                           option=option)
+    return list(dict.fromkeys(str(item) for item in value))
+
+
+def validate_filters(include, exclude, options=("include", "exclude")):
+    """The interfaces to audit and to silence: lists of valid interface names, each once, none in both (it
+    would be silently hidden). ``options``: the two names the messages use."""
+    lists = []
+    for option, value in zip(options, (include, exclude)):
+        if value is None:
+            value = []
+        if isinstance(value, str) or not isinstance(value, (list, tuple)):
+            raise InvalidInput("%s: expected a list of interface names, got %s" % (option, visible(repr(value))),
+                               option=option)
+        lists.append(list(dict.fromkeys(validate_interface_names(option, value))))
+    include, exclude = lists
+    both = [name for name in include if name in exclude]
+    if both:
+        raise InvalidInput("%s and %s both name %s: an interface is either audited or silenced; remove it from one "
+                           "of them" % (options[0], options[1], ", ".join(visible(repr(n)) for n in both)),
+                           option=options[1])
+    return include, exclude

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._constants import CHECKS, SEVERITIES, SEVERITY_RANK
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._syntax.lynis_profile import profile_path_problem
+from ansible_collections.hostnet.dockerhost.plugins.module_utils import _validate
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import interface_name_problem
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils._fleet_input import plain
 
@@ -67,35 +69,19 @@ def validate_fail_on(value):
 
 
 def validate_checks(value):
-    """The checks to run: a non-empty list of known checks, de-duplicated in order."""
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise FleetError(
-            "hostnet_checks: expected a list of checks, got %r; valid checks: %s" % (value, ", ".join(CHECKS))
-        )
-    if not value:
-        raise FleetError(
-            "hostnet_checks: the list is empty, so nothing would be audited and every host would pass; "
-            "name at least one of %s (or leave the variable unset for all)" % ", ".join(CHECKS)
-        )
-    unknown = [item for item in value if not isinstance(item, str) or item not in CHECKS]
-    if unknown:
-        raise FleetError(
-            "hostnet_checks: unknown check(s) %s; valid checks: %s"
-            % (", ".join(repr(item) for item in unknown), ", ".join(CHECKS))
-        )
-    return list(dict.fromkeys(str(item) for item in value))
+    """hostnet_checks: the module's rule (module_utils/_validate), as a FleetError."""
+    try:
+        return _validate.validate_checks("hostnet_checks", value, CHECKS)
+    except InvalidInput as exc:
+        raise FleetError(exc.msg) from None
 
 
 def validate_filters(include, exclude):
-    """hostnet_include and hostnet_exclude: lists of names, none in both (it would be silently hidden)."""
-    for name, value in (("hostnet_include", include), ("hostnet_exclude", exclude)):
-        if isinstance(value, str) or not isinstance(value, (list, tuple)):
-            raise FleetError("%s: expected a list of interface names, got %r" % (name, value))
-    both = [item for item in include if item in exclude]
-    if both:
-        raise FleetError("hostnet_include and hostnet_exclude both name %s: an interface is either audited or "
-                         "silenced; remove it from one of them" % ", ".join(repr(item) for item in both))
-    return list(include), list(exclude)
+    """hostnet_include and hostnet_exclude: the module's rule (module_utils/_validate), as a FleetError."""
+    try:
+        return _validate.validate_filters(include, exclude, ("hostnet_include", "hostnet_exclude"))
+    except InvalidInput as exc:
+        raise FleetError(exc.msg) from None
 
 
 _BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,

@@ -20,36 +20,15 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings
     summarize,
 )
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.scope import audited, topology
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._read.host import read_host_state
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._validate import (
-    validate_choices,
-    validate_interface_names,
+    validate_checks,
+    validate_filters,
     validate_known_interfaces,
 )
 
 UNKNOWN_INTERFACES = ("fail", "warn")
-
-
-def validated_checks(checks):
-    """The checks in the order given, each once; an empty list is an error (it would audit nothing)."""
-    checks = validate_choices("checks", checks, CHECKS)
-    if not checks:
-        raise InvalidInput("checks: the list is empty, so nothing would be audited and every host would look "
-                           "compliant; name at least one of: %s (or leave checks out for all of them)"
-                           % ", ".join(CHECKS), option="checks")
-    return list(dict.fromkeys(checks))
-
-
-def validated_filters(include, exclude):
-    include = list(dict.fromkeys(validate_interface_names("include", include)))
-    exclude = list(dict.fromkeys(validate_interface_names("exclude", exclude)))
-    both = [name for name in include if name in exclude]
-    if both:
-        raise InvalidInput("include and exclude both name %s: an interface is either audited or silenced; remove "
-                           "it from one of them" % ", ".join(repr(n) for n in both), option="exclude")
-    return include, exclude
 
 
 def unknown_names(include, exclude, links):
@@ -64,8 +43,8 @@ def unknown_names(include, exclude, links):
 
 def audit_host(params):
     """The netstate_info result (pure but for the one read of the host)."""
-    checks = validated_checks(params["checks"])
-    include, exclude = validated_filters(params["include"], params["exclude"])
+    checks = validate_checks("checks", params["checks"], CHECKS)
+    include, exclude = validate_filters(params["include"], params["exclude"])
     state = read_host_state(read_teams="promisc" in checks or params["return_state"])
     unknown = unknown_names(include, exclude, state.links)
     warnings = []

@@ -264,3 +264,19 @@ def test_a_profile_elsewhere_only_with_the_override_which_is_a_boolean():
 def test_promisc_playbook_variables_defaults_mean_off():
     assert fleet.validate_promisc_options([], "") == ([], None)
     assert fleet.validate_promisc_options(["docker0"], "/etc/lynis/custom.prf") == (["docker0"], "/etc/lynis/custom.prf")
+
+
+def test_the_playbook_and_the_module_share_the_gate_rules():
+    # one rule (module_utils/_validate): the module's options and the playbook's variables say the same
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils import _validate
+    from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import InvalidInput
+
+    with pytest.raises(fleet.FleetError, match=r"hostnet_include: invalid interface name\(s\): 'br 0'"):
+        fleet.validate_filters(["br 0"], [])
+    with pytest.raises(InvalidInput, match=r"include: invalid interface name\(s\): 'br 0'"):
+        _validate.validate_filters(["br 0"], [])
+    with pytest.raises(fleet.FleetError, match="hostnet_include and hostnet_exclude both name 'br0'"):
+        fleet.validate_filters(["br0", "br0"], ["br0"])
+    assert fleet.validate_filters(["br0", "br0"], ["docker0"]) == (["br0"], ["docker0"])
+    with pytest.raises(InvalidInput, match="checks: the list is empty"):
+        _validate.validate_checks("checks", [], ("promisc",))
