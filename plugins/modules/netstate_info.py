@@ -272,8 +272,7 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.findings import CHECKS
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.mac_choice import POLICIES as BRIDGE_MAC_POLICIES
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._audit.request import UNKNOWN_INTERFACES, audit_host
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._text import visible
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
 
 ARGUMENT_SPEC = dict(
     checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
@@ -286,15 +285,17 @@ ARGUMENT_SPEC = dict(
 )
 
 
+def audit(module):
+    """The audit's result; its warnings also as the module's (run_module escapes their control characters)."""
+    result = audit_host(module.params)
+    for warning in result["audit_warnings"]:
+        module.warn(warning)
+    return result
+
+
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        result = audit_host(module.params)
-    except HostnetError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
-    for warning in result["audit_warnings"]:
-        module.warn(visible(warning, keep_layout=True))  # names and paths from the host: no raw control characters
-    module.exit_json(**result)
+    run_module(module, audit)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._target_python import MINIMUM  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._apply.team_to_bond import confirm_team_to_bond
-from ansible_collections.hostnet.dockerhost.plugins.module_utils._errors import HostnetError
+from ansible_collections.hostnet.dockerhost.plugins.module_utils._enforce import run_module
 from ansible_collections.hostnet.dockerhost.plugins.module_utils._options import argument_spec, t2b_state_dir_option
 
 ARGUMENT_SPEC = argument_spec(t2b_state_dir_option(), txid=dict(type="str", required=True))
@@ -61,10 +61,7 @@ ARGUMENT_SPEC = argument_spec(t2b_state_dir_option(), txid=dict(type="str", requ
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        module.exit_json(**confirm_team_to_bond(module))
-    except HostnetError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
+    run_module(module, confirm_team_to_bond)
 
 
 if __name__ == "__main__":
