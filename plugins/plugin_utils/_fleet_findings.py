@@ -99,14 +99,8 @@ def sort_key(finding):
 MIGRATION_FAILED_PREFIX = "team_to_bond on "
 
 
-def _remediation_for_failed_host(host, msg, missing_package=None):
+def _remediation_for_failed_host(host, msg):
     lowered = msg.lower()
-    if missing_package or "pyroute2" in lowered:
-        # through Ansible, so the command is right whatever package manager the host has
-        return "ansible %s --become -m ansible.builtin.package -a %s" % (
-            shlex.quote(host),
-            shlex.quote("name=%s state=present" % (missing_package or "python3-pyroute2")),
-        )
     if msg.startswith(MIGRATION_FAILED_PREFIX):  # the audit ran; the team->bond migration failed or rolled back
         return "ansible-playbook -i INVENTORY hostnet.dockerhost.harden_docker_hosts --check -e hostnet_team_to_bond=true " \
                "--limit %s   # the migration's plan for this host" % shlex.quote(host)
@@ -115,7 +109,7 @@ def _remediation_for_failed_host(host, msg, missing_package=None):
     return "ansible %s -m hostnet.dockerhost.netstate_info" % shlex.quote(host)
 
 
-def audit_failed_finding(host, msg, missing_package=None):
+def audit_failed_finding(host, msg):
     return {
         "host": host,
         "id": AUDIT_FAILED_ID,
@@ -124,6 +118,6 @@ def audit_failed_finding(host, msg, missing_package=None):
         "interface": None,
         "current": msg,
         "expected": "the audit runs on this host",
-        "remediation": _remediation_for_failed_host(host, msg, missing_package),
+        "remediation": _remediation_for_failed_host(host, msg),
         "why": msg,
     }

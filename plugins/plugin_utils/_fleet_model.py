@@ -102,10 +102,7 @@ def _host_from_result(host, result):
     )
     if result.get("failed") or result.get("unreachable") or result.get("skipped"):
         msg = _failure_message(result)
-        # netstate_info names the distro package when pyroute2 is missing
-        missing_package = result.get("missing_package")
-        missing_package = str(missing_package) if isinstance(missing_package, str) and missing_package else None
-        return HostAudit(host, [audit_failed_finding(host, msg, missing_package)], failed=True, msg=msg, **extra)
+        return HostAudit(host, [audit_failed_finding(host, msg)], failed=True, msg=msg, **extra)
     raw_findings = result.get("findings")
     if raw_findings is None:
         # not a failure we were told about, but no audit either: report it, never drop the host

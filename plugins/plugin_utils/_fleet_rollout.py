@@ -283,8 +283,7 @@ def with_migration(lean, raw, host):
     if record.get("reason") == DISABLED_REASON and not teams:
         return lean, None
     if record["status"] in STOPS:
-        lean = {key: lean[key] for key in ("missing_package",) if key in lean}
-        lean.update(failed=True, msg=failed_message(host, record, bool(raw.get("check_mode"))))
+        lean = {"failed": True, "msg": failed_message(host, record, bool(raw.get("check_mode")))}
     lean["migration"] = record
     return lean, record
 

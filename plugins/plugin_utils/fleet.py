@@ -149,10 +149,9 @@ def lean_result(result, error=None):
     for key in ("failed_when_result", "skip_reason", "skipped", "false_condition"):
         lean.pop(key, None)
     if error:
-        lean = {key: lean[key] for key in ("missing_package",) if key in lean}
-        lean.update(failed=True, msg=str(error))
+        lean = {"failed": True, "msg": str(error)}
     elif lean.get("failed") or lean.get("unreachable"):
-        lean = {key: lean[key] for key in ("missing_package", "msg") if key in lean}
+        lean = {key: lean[key] for key in ("msg",) if key in lean}
         lean["failed"] = True
     else:
         lean.pop("failed", None)
