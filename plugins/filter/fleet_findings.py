@@ -84,10 +84,10 @@ _value:
       check: audit
       severity: error
       interface:
-      current: "No module named 'pyroute2'"
+      current: "Failed to connect to the host via ssh: Connection timed out"
       expected: the audit runs on this host
-      remediation: ansible docker2 --become -m ansible.builtin.package -a 'name=python3-pyroute2 state=present'
-      why: "No module named 'pyroute2'"
+      remediation: ansible docker2 -m ansible.builtin.ping
+      why: "Failed to connect to the host via ssh: Connection timed out"
 '''
 
 from ansible_collections.hostnet.dockerhost.plugins.plugin_utils.fleet_filters import fleet_findings
