@@ -47,15 +47,19 @@ def _escape(match):
     return "\\x%02x" % ord(char) if ord(char) < 0x100 else "\\u%04x" % ord(char)
 
 
-def visible(text, keep_layout=False, whole_document=False):
+def visible(text, keep_layout=False, whole_document=False, backslashes=True):
     """``text`` with every control character written visibly as ``\\xNN``; ``keep_layout`` keeps newlines and
     tabs (for multi-line text). Text without control characters comes back unchanged. ``whole_document``
-    (a rendered report: Markdown escapes its own backslashes) keeps layout and leaves backslashes alone."""
+    (a rendered report: Markdown escapes its own backslashes) keeps layout and leaves backslashes alone;
+    ``backslashes=False`` leaves them alone too (report text that holds shell commands: ``printf '\\033'``
+    must stay what it is)."""
     if text is None:
         return None
     text = str(text)
-    if whole_document:
+    if whole_document or (keep_layout and not backslashes):
         return _CONTROL_BUT_LAYOUT.sub(_escape, text)
+    if not backslashes:
+        return _CONTROL.sub(_escape, text)
     if keep_layout:
         return _LAYOUT_KEPT.sub(_escape, text) if _CONTROL_BUT_LAYOUT.search(text) else text
     return _CONTROL_OR_BACKSLASH.sub(_escape, text) if _CONTROL.search(text) else text

@@ -19,10 +19,11 @@ from ansible_collections.hostnet.dockerhost.plugins.module_utils import _text
 
 def visible(text, keep_newlines=False):
     """``text`` with every control character written as an escape (``\\x1b``); newlines (and tabs) kept when
-    asked. The one rule is ``module_utils/_text.visible``, shared with the modules."""
-    return _text.visible(str(text), keep_layout=keep_newlines)
+    asked; backslashes left alone (the reports' remediations are shell commands that may hold ``\\033``). The
+    one rule is ``module_utils/_text.visible``, shared with the modules."""
+    return _text.visible(str(text), keep_layout=keep_newlines, backslashes=False)
 
 
 def visible_lines(text):
     """A multi-line text whose lines are safe: CR and CRLF made newlines, every other control escaped."""
-    return _text.visible(str(text).replace("\r\n", "\n"), keep_layout=True)
+    return _text.visible(str(text).replace("\r\n", "\n"), keep_layout=True, backslashes=False)

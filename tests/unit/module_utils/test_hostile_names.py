@@ -231,5 +231,7 @@ def test_bidirectional_overrides_are_shown_in_messages_and_reports_alike():
 
     name = "b\u202egnp.exe"
     assert module_visible(name) == report_visible(name) == "b\\u202egnp.exe"
-    assert module_visible("a\\b\x1b") == report_visible("a\\b\x1b") == "a\\\\b\\x1b"
+    assert module_visible("a\\b\x1b") == "a\\\\b\\x1b"  # a message: a backslash beside an escape is doubled
+    # a report keeps its backslashes: a remediation's printf '\\033' must stay a working command
+    assert report_visible("printf 'b\\033[31m' # b\x1b[31m") == "printf 'b\\033[31m' # b\\x1b[31m"
     assert report_visible("line one\nline two", keep_newlines=True) == "line one\nline two"
